@@ -1,0 +1,132 @@
+"""Every cryptographic primitive the project uses, in one place.
+
+AES-256-GCM for sealing (a fresh random 96-bit nonce per call, stored in front of the ciphertext),
+Argon2id for passwords, HKDF-SHA256 and HMAC-SHA256 for the pairing protocol. All from `cryptography`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from dataclasses import asdict, dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+# OWASP's floor for Argon2id: 19 MiB and 2 passes. Slots below it are refused, whatever a file says.
+ARGON2_MIN_MEMORY_KIB = 19 * 1024
+ARGON2_MIN_ITERATIONS = 2
+# A hostile or corrupted slot must not make unlocking take minutes or gigabytes.
+ARGON2_MAX_MEMORY_KIB = 4 * 1024 * 1024
+ARGON2_MAX_ITERATIONS = 64
+ARGON2_LANES = 4
+ARGON2_DEFAULT_MEMORY_KIB = 64 * 1024
+
+
+class DecryptError(Exception):
+    """A ciphertext failed authentication: wrong key, tampered bytes or a record moved elsewhere."""
+
+
+def random_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM: nonce ‖ ciphertext ‖ tag. The AAD binds the ciphertext to where it belongs."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    """Reverse of seal(); raises DecryptError on any mismatch."""
+    if not isinstance(blob, bytes | bytearray | memoryview) or len(blob) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptError("ciphertext too short")
+    blob = bytes(blob)
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptError("authentication failed") from None
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    salt: bytes
+    memory_kib: int = ARGON2_DEFAULT_MEMORY_KIB
+    iterations: int = 3
+    lanes: int = ARGON2_LANES
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["salt"] = self.salt.hex()
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> Argon2Params:
+        params = cls(
+            salt=bytes.fromhex(d["salt"]),
+            memory_kib=int(d["memory_kib"]),
+            iterations=int(d["iterations"]),
+            lanes=int(d["lanes"]),
+        )
+        params.check()
+        return params
+
+    def check(self) -> None:
+        if not ARGON2_MIN_MEMORY_KIB <= self.memory_kib <= ARGON2_MAX_MEMORY_KIB:
+            raise ValueError("Argon2id memory outside the allowed range")
+        if not ARGON2_MIN_ITERATIONS <= self.iterations <= ARGON2_MAX_ITERATIONS:
+            raise ValueError("Argon2id passes outside the allowed range")
+        if not 1 <= self.lanes <= 16 or len(self.salt) < 16:
+            raise ValueError("Argon2id lanes or salt invalid")
+        if self.memory_kib < 8 * self.lanes:
+            raise ValueError("Argon2id memory too small for its lanes")
+
+
+def derive_password_key(password: str, params: Argon2Params) -> bytes:
+    """Argon2id(password) → 256-bit key-encryption key."""
+    params.check()
+    kdf = Argon2id(
+        salt=params.salt,
+        length=KEY_BYTES,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+    )
+    return kdf.derive(password.encode("utf-8"))
+
+
+def tune_argon2(target_ms: int, memory_kib: int = ARGON2_DEFAULT_MEMORY_KIB) -> Argon2Params:
+    """Pick passes so that one derivation takes about `target_ms` on this machine
+    (like keepassxc-cli's --decryption-time); never below OWASP's floor."""
+    probe = Argon2Params(os.urandom(16), memory_kib, ARGON2_MIN_ITERATIONS)
+    start = time.perf_counter()
+    derive_password_key("calibration", probe)
+    per_pass = max((time.perf_counter() - start) / ARGON2_MIN_ITERATIONS, 1e-4)
+    passes = round(target_ms / 1000 / per_pass)
+    passes = max(ARGON2_MIN_ITERATIONS, min(ARGON2_MAX_ITERATIONS, passes))
+    return Argon2Params(os.urandom(16), memory_kib, passes)
+
+
+def hkdf_sha256(secret: bytes, salt: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
+
+
+def hmac_sha256(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, "sha256").digest()
+
+
+def equal(a: bytes | str, b: bytes | str) -> bool:
+    """Constant-time comparison for MACs, codes and tokens."""
+    if isinstance(a, str):
+        a = a.encode()
+    if isinstance(b, str):
+        b = b.encode()
+    return hmac.compare_digest(a, b)

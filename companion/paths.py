@@ -1,0 +1,86 @@
+"""Where the vault, the paired-clients file, the config and the control socket live.
+
+Stdlib only (plus a lazy platformdirs import), because `otpc code`'s fast path needs the socket path
+without paying for click or rich.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+APP = "otpc"
+DEFAULT_PORT = 17655
+
+
+def vault_path(explicit: str | os.PathLike | None = None) -> Path:
+    """`--vault PATH` wins, then `OTPC_VAULT`, then the platform's user data dir."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get("OTPC_VAULT")
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP)).resolve() / "vault.sqlite"
+
+
+def clients_path(vault: Path) -> Path:
+    """Paired clients' keys sit beside the vault, outside its encryption, so that requests can be
+    authenticated while the vault is locked (docs/protocol.md)."""
+    return vault.with_name(vault.stem + ".clients.json")
+
+
+def config_path(vault: Path) -> Path:
+    """Per-vault settings (port, idle lock, dev extension ids) sit beside the vault."""
+    return vault.with_name(vault.stem + ".config.json")
+
+
+def runtime_dir() -> Path:
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and os.path.isdir(base):
+        return Path(base) / APP
+    return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}"
+
+
+def control_socket_path(vault: Path) -> Path:
+    """One control socket per vault file, so two companions (e.g. in tests) never share one.
+
+    `OTPC_SOCKET` overrides it. The name is a hash of the vault path: no customer data in it.
+    """
+    env = os.environ.get("OTPC_SOCKET")
+    if env:
+        return Path(env)
+    digest = hashlib.sha256(str(vault).encode()).hexdigest()[:16]
+    return runtime_dir() / f"control-{digest}.sock"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create a directory (and parents) with mode 0700; tighten it if it already exists and is ours."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_uid == os.getuid():
+            os.chmod(path, 0o700)
+    except OSError:
+        pass
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Atomically replace `path` with `data`, mode 0600 from the first byte (never world-readable)."""
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
