@@ -58,8 +58,8 @@ class OtpParams:
             raise OtpError(f"digits must be {MIN_DIGITS} to {MAX_DIGITS}, not {self.digits}")
         if kind == "totp" and not 1 <= int(self.period) <= MAX_PERIOD:
             raise OtpError(f"period must be 1 to {MAX_PERIOD} seconds, not {self.period}")
-        if int(self.counter) < 0:
-            raise OtpError("counter must not be negative")
+        if not 0 <= int(self.counter) < 2**64:
+            raise OtpError("counter must be 0 to 2^64-1 (an 8-byte HOTP counter)")
         return replace(self, type=kind, algorithm=algorithm)
 
 
@@ -82,7 +82,9 @@ def time_step(at: float, period: int) -> int:
     return int(at // period)
 
 
-def totp_code(secret: str, at: float, algorithm: str = "SHA1", digits: int = 6, period: int = 30) -> str:
+def totp_code(
+    secret: str, at: float, algorithm: str = "SHA1", digits: int = 6, period: int = 30
+) -> str:
     """RFC 6238 TOTP value at unix time `at`."""
     return hotp_code(secret, time_step(at, period), algorithm, digits)
 
