@@ -1,0 +1,213 @@
+"""The sealed-record layer: customer keys, records and audit rows, opened with the master key.
+
+Records are JSON sealed with their customer's data key (AES-256-GCM, AAD keys.record_aad); customer
+keys are wrapped by the master key; audit rows are sealed with the master key. Decrypted customers
+and entries are cached while unlocked and dropped on lock, on our own writes, and whenever another
+process commits (PRAGMA data_version changes).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from companion import crypto
+from companion.errors import Locked, NotFound, VaultCorrupt
+from companion.vault import keys
+from companion.vault.model import AuditEvent, Customer, Entry, entry_from_content
+from companion.vault.store import Store, now
+
+CUSTOMER, ENTRY, OTP = "customer", "entry", "otp"
+
+
+class Records:
+    def __init__(self, store: Store, vault_id: str):
+        self.store = store
+        self.vault_id = vault_id
+        self.master: bytes | None = None
+        self._ckeys: dict[tuple[str, int], bytes] = {}
+        self.epoch: dict[str, int] = {}
+        self._cache: tuple[dict[str, Customer], dict[str, Entry]] | None = None
+        self._cache_version: int | None = None
+
+    # -- keys --------------------------------------------------------------------------------------
+
+    def unlock(self, master: bytes) -> None:
+        self.master = master
+        self.load_customer_keys()
+
+    def lock(self) -> None:
+        self.master = None
+        self._ckeys.clear()
+        self.epoch.clear()
+        self._cache = None
+
+    def need(self) -> bytes:
+        if self.master is None:
+            raise Locked("the vault is locked")
+        return self.master
+
+    def load_customer_keys(self) -> None:
+        master = self.need()
+        loaded: dict[tuple[str, int], bytes] = {}
+        epochs: dict[str, int] = {}
+        rows = self.store.query("SELECT customer_id, epoch, wrapped FROM customer_keys")
+        for cid, epoch, wrapped in rows:
+            try:
+                loaded[(cid, epoch)] = keys.unwrap_customer_key(
+                    self.vault_id, master, cid, epoch, wrapped
+                )
+            except crypto.DecryptError:
+                self.lock()
+                raise VaultCorrupt(
+                    f"{self.store.path}: a customer key is damaged or was tampered with"
+                ) from None
+            epochs[cid] = max(epoch, epochs.get(cid, 0))
+        self._ckeys, self.epoch = loaded, epochs
+        self._cache = None
+
+    def new_customer_key(self, cid: str, epoch: int) -> None:
+        key = crypto.random_key()
+        wrapped = keys.wrap_customer_key(self.vault_id, self.need(), cid, epoch, key)
+        self.store.execute(
+            "INSERT INTO customer_keys (customer_id, epoch, created, wrapped) VALUES (?, ?, ?, ?)",
+            (cid, epoch, now(), wrapped),
+        )
+        self._ckeys[(cid, epoch)] = key
+        self.epoch[cid] = epoch
+
+    def key_state(self) -> tuple[dict, dict]:
+        return dict(self._ckeys), dict(self.epoch)
+
+    def restore_key_state(self, state: tuple[dict, dict]) -> None:
+        """After a rolled-back batch: forget keys made inside it."""
+        self._ckeys, self.epoch = dict(state[0]), dict(state[1])
+        self._cache = None
+
+    # -- records -----------------------------------------------------------------------------------
+
+    def put(
+        self, kind: str, rid: str, cid: str, content: dict, *, created: int | None = None
+    ) -> None:
+        """Seal `content` under the customer's current key and write it (inside Store.write())."""
+        epoch = self.epoch.get(cid)
+        if epoch is None:
+            raise NotFound("no such customer")
+        updated = now()
+        created = updated if created is None else created
+        aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated)
+        blob = crypto.seal(self._ckeys[(cid, epoch)], json.dumps(content).encode(), aad)
+        self.store.execute(
+            "INSERT OR REPLACE INTO records"
+            " (kind, id, customer_id, epoch, created, updated, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (kind, rid, cid, epoch, created, updated, blob),
+        )
+        self._cache = None
+
+    def delete(self, sql_where: str, args: tuple) -> None:
+        self.store.execute(f"DELETE FROM records WHERE {sql_where}", args)
+        self._cache = None
+
+    def _open(
+        self, kind: str, rid: str, cid: str, epoch: int, created: int, updated: int, blob: bytes
+    ) -> dict:
+        key = self._ckeys.get((cid, epoch))
+        try:
+            if key is None:
+                raise crypto.DecryptError("no key for this epoch")
+            aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated)
+            content = json.loads(crypto.unseal(key, blob, aad))
+            if not isinstance(content, dict):
+                raise ValueError("not an object")
+            return content
+        except (crypto.DecryptError, ValueError):
+            raise VaultCorrupt(
+                f"{self.store.path}: {kind} record {rid[:8]} is damaged or was tampered with"
+            ) from None
+
+    def get(self, kind: str, rid: str) -> tuple[str, int, dict] | None:
+        """(customer id, created, content) of one record, or None."""
+        rows = self.store.query(
+            "SELECT customer_id, epoch, created, updated, sealed FROM records"
+            " WHERE kind = ? AND id = ?",
+            (kind, rid),
+        )
+        if not rows:
+            return None
+        cid, epoch, created, updated, blob = rows[0]
+        return cid, created, self._open(kind, rid, cid, epoch, created, updated, blob)
+
+    def of_kind(
+        self, kind: str, customer_id: str | None = None
+    ) -> list[tuple[str, str, int, int, dict]]:
+        """[(id, customer id, created, updated, content)] of a kind's records (optionally one customer's)."""
+        sql = "SELECT id, customer_id, epoch, created, updated, sealed FROM records WHERE kind = ?"
+        args: tuple = (kind,)
+        if customer_id is not None:
+            sql += " AND customer_id = ?"
+            args += (customer_id,)
+        return [
+            (rid, cid, cr, up, self._open(kind, rid, cid, ep, cr, up, b))
+            for rid, cid, ep, cr, up, b in self.store.query(sql, args)
+        ]
+
+    def snapshot(self) -> tuple[dict[str, Customer], dict[str, Entry]]:
+        """All customers and entries, decrypted; cached until anything commits."""
+        self.need()
+        version = self.store.data_version()
+        if self._cache is not None and self._cache_version == version:
+            return self._cache
+        with self.store.read():
+            count = self.store.query("SELECT COUNT(*) FROM customer_keys")[0][0]
+            if count != len(self._ckeys):
+                self.load_customer_keys()  # another process added, rotated or removed a customer
+            customers = {
+                rid: Customer(rid, c["name"], c.get("notes", ""), created, updated)
+                for rid, _cid, created, updated, c in self.of_kind(CUSTOMER)
+            }
+            entries = {}
+            for rid, cid, created, updated, content in self.of_kind(ENTRY):
+                if cid not in customers:
+                    raise VaultCorrupt(f"{self.store.path}: entry {rid[:8]} has no customer")
+                entries[rid] = entry_from_content(
+                    rid, cid, customers[cid].name, content, created, updated
+                )
+        self._cache, self._cache_version = (customers, entries), version
+        return self._cache
+
+    # -- audit -------------------------------------------------------------------------------------
+
+    def append_audit(self, action: str, entry: Entry | None, actor: str, detail: str = "") -> None:
+        """Append one sealed audit row (inside Store.write())."""
+        master = self.need()
+        seq = self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit")[0][0]
+        ts = time.time()
+        content = {
+            "action": action,
+            "actor": actor,
+            "detail": detail,
+            "entry_id": entry.id if entry else None,
+            "entry": entry.ref if entry else None,
+        }
+        aad = keys.audit_aad(self.vault_id, seq, ts)
+        blob = crypto.seal(master, json.dumps(content).encode(), aad)
+        self.store.execute("INSERT INTO audit (seq, ts, sealed) VALUES (?, ?, ?)", (seq, ts, blob))
+
+    def read_audit(self) -> list[AuditEvent]:
+        master = self.need()
+        events = []
+        for seq, ts, blob in self.store.query("SELECT seq, ts, sealed FROM audit ORDER BY seq"):
+            try:
+                aad = keys.audit_aad(self.vault_id, seq, ts)
+                c = json.loads(crypto.unseal(master, blob, aad))
+            except (crypto.DecryptError, ValueError):
+                raise VaultCorrupt(
+                    f"{self.store.path}: audit record {seq} is damaged or was tampered with"
+                ) from None
+            extra = {"entry": c["entry"]} if c.get("entry") else {}
+            events.append(
+                AuditEvent(
+                    seq, ts, c["action"], c["actor"], c.get("entry_id"), c.get("detail", ""), extra
+                )
+            )
+        return events

@@ -1,0 +1,256 @@
+"""SQLite storage: schema, pragmas, transactions and secure deletion. Knows rows, not meaning.
+
+Everything here is plaintext-agnostic: `sealed` columns hold AES-GCM blobs made by vault.py. The file
+is created 0600 inside a 0700 directory; SQLite gives its -wal and -shm files the same mode.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from companion.errors import UserError, VaultCorrupt
+from companion.paths import ensure_private_dir
+
+FORMAT_VERSION = 1
+MAGIC = "otp-companion-vault"
+BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE key_slots (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, created INTEGER NOT NULL,
+    params TEXT NOT NULL, wrapped BLOB NOT NULL) STRICT;
+CREATE TABLE customer_keys (
+    customer_id TEXT NOT NULL, epoch INTEGER NOT NULL, created INTEGER NOT NULL,
+    wrapped BLOB NOT NULL, PRIMARY KEY (customer_id, epoch)) STRICT;
+CREATE TABLE records (
+    kind TEXT NOT NULL, id TEXT NOT NULL, customer_id TEXT NOT NULL, epoch INTEGER NOT NULL,
+    created INTEGER NOT NULL, updated INTEGER NOT NULL, sealed BLOB NOT NULL,
+    PRIMARY KEY (kind, id)) STRICT;
+CREATE INDEX records_by_customer ON records (customer_id, kind);
+CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts REAL NOT NULL, sealed BLOB NOT NULL) STRICT;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+TABLES = {"meta", "key_slots", "customer_keys", "records", "audit"}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA secure_delete = ON")  # freed cells and pages are zeroed, not left behind
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA trusted_schema = OFF")
+    return conn
+
+
+class Store:
+    """One connection to one vault file."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self._depth = 0  # nesting of write() blocks; only the outermost one commits
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, meta: dict[str, str]) -> Store:
+        ensure_private_dir(path.parent)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise UserError(f"a vault already exists at {path}") from None
+        os.close(fd)
+        try:
+            conn = _connect(path)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            # Schema and header in one transaction: a crash leaves no half-made vault behind.
+            conn.executescript("BEGIN IMMEDIATE;\n" + SCHEMA)
+            for key, value in {"magic": MAGIC, "format": str(FORMAT_VERSION), **meta}.items():
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+            conn.execute("COMMIT")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        store = cls(path, conn)
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        if not path.exists():
+            raise UserError(f"no vault at {path}")
+        if path.is_dir():
+            raise UserError(f"{path} is a directory, not a vault file")
+        try:
+            conn = _connect(path)
+            # A foreign or damaged file fails here, before we trust anything in it.
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if not TABLES <= tables:
+                conn.close()
+                raise VaultCorrupt(f"{path} is not an OTP Companion vault")
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if meta.get("magic") != MAGIC:
+                conn.close()
+                raise VaultCorrupt(f"{path} is not an OTP Companion vault")
+            version = meta.get("format", "")
+            if not version.isdigit():
+                conn.close()
+                raise VaultCorrupt(f"{path}: vault header damaged (format version unreadable)")
+            if int(version) > FORMAT_VERSION:
+                conn.close()
+                raise VaultCorrupt(
+                    f"{path} uses vault format {version}, newer than this otpc understands "
+                    f"({FORMAT_VERSION}): upgrade otpc"
+                )
+            if int(version) < FORMAT_VERSION:
+                conn.close()
+                raise VaultCorrupt(f"{path}: vault format {version} is not supported")
+            check = conn.execute("PRAGMA quick_check").fetchall()
+            if check != [("ok",)]:
+                conn.close()
+                raise VaultCorrupt(
+                    f"{path}: the database structure is damaged (SQLite quick_check failed)"
+                )
+            conn.execute("PRAGMA synchronous = FULL")
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            raise VaultCorrupt(
+                f"{path} is damaged or not a vault ({_sqlite_reason(exc)})"
+            ) from None
+        return cls(path, conn)
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.query("SELECT key, value FROM meta"))
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    # -- transactions ----------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE: writers queue, readers go on).
+
+        durable=True (every user write, every HOTP counter): synchronous=FULL, on disk when we return.
+        durable=False is only for audit records of TOTP codes: synchronous=NORMAL in WAL mode is still
+        atomic and survives a killed process, but a power cut may drop the last few such records;
+        it makes a code ten times cheaper (see docs/vault-format.md).
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        if not durable:
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            self._run("BEGIN IMMEDIATE")
+        except BaseException:
+            self.conn.execute("PRAGMA synchronous = FULL")
+            raise
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self.conn.execute("PRAGMA synchronous = FULL")
+            raise
+        self._depth = 0
+        try:
+            self._run("COMMIT")
+        finally:
+            if not durable:
+                self.conn.execute("PRAGMA synchronous = FULL")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot across several SELECTs."""
+        if self._depth:
+            yield self.conn
+            return
+        self._run("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                pass
+
+    @property
+    def in_write(self) -> bool:
+        return self._depth > 0
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise UserError(
+                    "the vault is busy (another process holds a write lock); try again"
+                ) from None
+            raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
+        except sqlite3.DatabaseError as exc:
+            raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
+
+    def query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
+
+    def execute(self, sql: str, args: tuple = ()) -> None:
+        assert self._depth, "writes only inside Store.write()"
+        try:
+            self.conn.execute(sql, args)
+        except sqlite3.DatabaseError as exc:
+            raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (our cue to drop cached plaintext)."""
+        return self.query("PRAGMA data_version")[0][0]
+
+    # -- secure deletion -------------------------------------------------------------------------
+
+    def checkpoint_truncate(self, attempts: int = 20) -> bool:
+        """Copy the WAL into the main file and truncate it, so deleted ciphertexts survive nowhere.
+
+        Returns False if a reader (e.g. another process mid-read) kept it from completing.
+        """
+        for _ in range(attempts):
+            busy, _log, _done = self.query("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+            if busy == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]
+
+
+def now() -> int:
+    return int(time.time())

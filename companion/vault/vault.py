@@ -1,0 +1,475 @@
+"""The Vault API everyone else calls: create/open/unlock/lock, CRUD, search, codes, audit.
+
+Sealing and caching live in records.py, key slots in keys.py, SQLite in store.py; this module
+decides what may happen (names unique per customer, OTP removal erased for good, HOTP counters
+durable before a code is shown, every reveal audited).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from companion import crypto
+from companion import otp as otpmath
+from companion.errors import NotFound, UserError, VaultCorrupt, WrongPassword
+from companion.otp import OtpParams
+from companion.vault import keys, sites
+from companion.vault.model import (
+    AuditEvent,
+    CodeResult,
+    Customer,
+    Entry,
+    OtpSummary,
+    otp_content,
+    otp_from_content,
+)
+from companion.vault.records import CUSTOMER, ENTRY, OTP, Records
+from companion.vault.store import Store, now
+from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, resolve, shown
+
+ENTRY_FIELDS = {"title", "username", "password", "urls", "notes", "tags"}
+
+
+class Vault:
+    def __init__(self, store: Store):
+        self.store = store
+        self.path = store.path
+        self.vault_id = store.meta().get("vault_id", "")
+        if len(self.vault_id) != 32 or not self.vault_id.isalnum():
+            raise VaultCorrupt(f"{self.path}: vault header damaged (vault id)")
+        self._r = Records(store, self.vault_id)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @staticmethod
+    def exists(path: str | Path) -> bool:
+        return Path(path).is_file()
+
+    @classmethod
+    def create(cls, path: str | Path, password: str, *, kdf_ms: int = 500) -> Vault:
+        _check_password(password)
+        path = Path(path).expanduser().resolve()
+        kdf = crypto.tune_argon2(kdf_ms, _kdf_memory(kdf_ms))
+        vault_id = uuid.uuid4().hex
+        store = Store.create(path, {"vault_id": vault_id, "created": str(now())})
+        vault = cls(store)
+        master = crypto.random_key()
+        with store.write():
+            vault._insert_slot(keys.make_password_slot(vault_id, master, password, kdf))
+        vault._r.unlock(master)
+        return vault
+
+    @classmethod
+    def open(cls, path: str | Path) -> Vault:
+        return cls(Store.open(Path(path).expanduser().resolve()))
+
+    @property
+    def is_locked(self) -> bool:
+        return self._r.master is None
+
+    def unlock(self, password: str) -> None:
+        for slot_id, params, wrapped in self._slots(keys.SLOT_PASSWORD):
+            master = keys.open_password_slot(self.vault_id, slot_id, params, wrapped, password)
+            if master is not None:
+                self._r.unlock(master)
+                return
+        raise WrongPassword("wrong master password")
+
+    def unlock_with_keyring(self) -> bool:
+        """Unlock through the OS-keyring slot; False when there is none or it does not open."""
+        for slot_id, params, wrapped in self._slots(keys.SLOT_KEYRING):
+            master = keys.open_keyring_slot(self.vault_id, slot_id, params, wrapped)
+            if master is not None:
+                self._r.unlock(master)
+                return True
+        return False
+
+    def lock(self) -> None:
+        """Drop every key and every decrypted record from memory."""
+        self._r.lock()
+
+    def close(self) -> None:
+        self.lock()
+        self.store.close()
+
+    # -- key slots -------------------------------------------------------------------------------
+
+    def _slots(self, kind: str) -> list[tuple[str, str, bytes]]:
+        rows = self.store.query(
+            "SELECT id, params, wrapped FROM key_slots WHERE kind = ? ORDER BY created, id", (kind,)
+        )
+        if kind == keys.SLOT_PASSWORD and not rows:
+            raise VaultCorrupt(f"{self.path}: the vault has no password slot")
+        return rows
+
+    def _insert_slot(self, slot: tuple[str, str, str, bytes]) -> None:
+        slot_id, kind, params, wrapped = slot
+        self.store.execute(
+            "INSERT INTO key_slots (id, kind, created, params, wrapped) VALUES (?, ?, ?, ?, ?)",
+            (slot_id, kind, now(), params, wrapped),
+        )
+
+    def change_password(self, new_password: str, *, kdf_ms: int | None = None) -> None:
+        """Rewrap the master key under a new password slot; records are not touched."""
+        master = self._r.need()
+        _check_password(new_password)
+        if kdf_ms is None:
+            old = keys.password_slot_kdf(self._slots(keys.SLOT_PASSWORD)[0][1])
+            kdf = replace(old, salt=crypto.random_key()[:16])
+        else:
+            kdf = crypto.tune_argon2(kdf_ms, _kdf_memory(kdf_ms))
+        slot = keys.make_password_slot(self.vault_id, master, new_password, kdf)
+        with self.store.write():
+            self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_PASSWORD,))
+            self._insert_slot(slot)
+        self.store.checkpoint_truncate()  # the old slot must not stay openable from the WAL
+
+    @property
+    def keyring_enabled(self) -> bool:
+        return bool(self._slots(keys.SLOT_KEYRING))
+
+    def enable_keyring(self) -> None:
+        master = self._r.need()
+        if not self.keyring_enabled:
+            slot = keys.make_keyring_slot(self.vault_id, master)
+            with self.store.write():
+                self._insert_slot(slot)
+
+    def disable_keyring(self) -> None:
+        for slot_id, _params, _wrapped in self._slots(keys.SLOT_KEYRING):
+            keys.forget_keyring_slot(self.vault_id, slot_id)
+        with self.store.write():
+            self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_KEYRING,))
+        self.store.checkpoint_truncate()
+
+    def rotate_customer_key(self, ref: str) -> int:
+        """Give a customer a fresh data key (the next epoch) and re-seal its records under it."""
+        cust = self.customer(ref)
+        old = self._r.epoch[cust.id]
+        with self.store.write():
+            rows = [(kind, self._r.of_kind(kind, cust.id)) for kind in (CUSTOMER, ENTRY, OTP)]
+            self._r.new_customer_key(cust.id, old + 1)
+            for kind, records in rows:
+                for rid, cid, created, _updated, content in records:
+                    self._r.put(kind, rid, cid, content, created=created)
+            self.store.execute(
+                "DELETE FROM customer_keys WHERE customer_id = ? AND epoch <= ?", (cust.id, old)
+            )
+        self._r.load_customer_keys()
+        self.store.checkpoint_truncate()
+        return old + 1
+
+    # -- customers -------------------------------------------------------------------------------
+
+    def customers(self) -> list[Customer]:
+        return sorted(self._r.snapshot()[0].values(), key=lambda c: (c.name.casefold(), c.id))
+
+    def customer(self, ref: str) -> Customer:
+        found = resolve(ref, self._r.snapshot()[0], lambda c: c.name)
+        if found is None:
+            raise NotFound(f"no customer {shown(ref)}")
+        return found
+
+    def _name_taken(self, name: str, but: str | None = None) -> bool:
+        return any(
+            c.name.casefold() == name.casefold() and c.id != but
+            for c in self._r.snapshot()[0].values()
+        )
+
+    def add_customer(self, name: str, notes: str = "") -> Customer:
+        name = clean_name(name, "customer name")
+        if self._name_taken(name):
+            raise UserError(f"a customer named {shown(name)} already exists")
+        cid = uuid.uuid4().hex
+        with self.store.write():
+            self._r.new_customer_key(cid, 1)
+            self._r.put(CUSTOMER, cid, cid, {"name": name, "notes": clean_text(notes, "notes")})
+        return self.customer(cid)
+
+    def update_customer(
+        self, ref: str, *, name: str | None = None, notes: str | None = None
+    ) -> Customer:
+        cust = self.customer(ref)
+        new_name = cust.name if name is None else clean_name(name, "customer name")
+        if self._name_taken(new_name, but=cust.id):
+            raise UserError(f"a customer named {shown(new_name)} already exists")
+        new_notes = cust.notes if notes is None else clean_text(notes, "notes")
+        with self.store.write():
+            self._r.put(
+                CUSTOMER,
+                cust.id,
+                cust.id,
+                {"name": new_name, "notes": new_notes},
+                created=cust.created,
+            )
+        return self.customer(cust.id)
+
+    def remove_customer(self, ref: str, *, force: bool = False, actor: str = "cli") -> None:
+        cust = self.customer(ref)
+        owned = [e for e in self._r.snapshot()[1].values() if e.customer_id == cust.id]
+        if owned and not force:
+            raise UserError(
+                f"customer {shown(cust.name)} has {len(owned)} entries: "
+                "remove them first, or use --force to remove them too"
+            )
+        with self.store.write():
+            for e in owned:
+                if e.has_otp:
+                    self._r.append_audit("otp_remove", e, actor, "customer removed")
+            self._r.delete("customer_id = ?", (cust.id,))
+            self.store.execute("DELETE FROM customer_keys WHERE customer_id = ?", (cust.id,))
+        self._r.load_customer_keys()
+        self.store.checkpoint_truncate()
+
+    # -- entries ---------------------------------------------------------------------------------
+
+    def entries(
+        self,
+        *,
+        customer: str | None = None,
+        search: str | None = None,
+        customer_ids: Collection[str] | None = None,
+    ) -> list[Entry]:
+        found = list(self._r.snapshot()[1].values())
+        if customer is not None:
+            cid = self.customer(customer).id
+            found = [e for e in found if e.customer_id == cid]
+        if customer_ids is not None:
+            allowed = set(customer_ids)
+            found = [e for e in found if e.customer_id in allowed]
+        if search:
+            needle = search.casefold()
+            found = [e for e in found if needle in haystack(e)]
+        return sorted(found, key=lambda e: (e.customer.casefold(), e.title.casefold(), e.id))
+
+    def entry(self, ref: str) -> Entry:
+        found = resolve(ref, self._r.snapshot()[1], lambda e: e.ref)
+        if found is None:
+            raise NotFound(
+                f"no entry {shown(ref)} (give an id, a unique id prefix or Customer/Title)"
+            )
+        return found
+
+    def entries_for_site(
+        self, url_or_host: str, *, customer_ids: Collection[str] | None = None
+    ) -> list[Entry]:
+        if not sites.site_key(url_or_host):
+            return []
+        return [
+            e for e in self.entries(customer_ids=customer_ids) if sites.matches(e.urls, url_or_host)
+        ]
+
+    def _title_taken(self, cid: str, title: str, but: str | None = None) -> bool:
+        return any(
+            e.customer_id == cid and e.title.casefold() == title.casefold() and e.id != but
+            for e in self._r.snapshot()[1].values()
+        )
+
+    def add_entry(
+        self,
+        customer: str,
+        title: str,
+        *,
+        username: str = "",
+        password: str = "",
+        urls: Collection[str] = (),
+        notes: str = "",
+        tags: Collection[str] = (),
+    ) -> Entry:
+        cust = self.customer(customer)
+        title = clean_name(title, "title")
+        if self._title_taken(cust.id, title):
+            raise UserError(f"customer {shown(cust.name)} already has an entry {shown(title)}")
+        entry = Entry(
+            "",
+            cust.id,
+            cust.name,
+            title,
+            clean_text(username, "username"),
+            clean_text(password, "password"),
+            clean_urls(urls),
+            clean_text(notes, "notes"),
+            tuple(clean_text(t, "tag") for t in tags),
+        )
+        eid = uuid.uuid4().hex
+        with self.store.write():
+            self._r.put(ENTRY, eid, cust.id, entry.content())
+        return self.entry(eid)
+
+    def update_entry(self, ref: str, **fields) -> Entry:
+        entry = self.entry(ref)
+        unknown = set(fields) - ENTRY_FIELDS - {"customer"}
+        if unknown:
+            raise UserError(f"unknown entry field(s): {', '.join(sorted(unknown))}")
+        changes = {k: v for k, v in fields.items() if v is not None}
+        target = self.customer(changes.pop("customer")) if "customer" in changes else None
+        if "title" in changes:
+            changes["title"] = clean_name(changes["title"], "title")
+        for k in ("username", "password", "notes"):
+            if k in changes:
+                changes[k] = clean_text(changes[k], k)
+        if "urls" in changes:
+            changes["urls"] = clean_urls(changes["urls"])
+        if "tags" in changes:
+            changes["tags"] = tuple(clean_text(t, "tag") for t in changes["tags"])
+        updated = replace(entry, **changes)
+        cid = target.id if target else entry.customer_id
+        if self._title_taken(cid, updated.title, but=entry.id):
+            raise UserError(f"that customer already has an entry {shown(updated.title)}")
+        with self.store.write():
+            otp_row = self._r.get(OTP, entry.id) if cid != entry.customer_id else None
+            self._r.put(ENTRY, entry.id, cid, updated.content(), created=entry.created)
+            if otp_row is not None:  # moving to another customer: re-seal under its key
+                self._r.put(OTP, entry.id, cid, otp_row[2], created=otp_row[1])
+        if cid != entry.customer_id:
+            self.store.checkpoint_truncate()
+        return self.entry(entry.id)
+
+    def remove_entry(self, ref: str, *, actor: str = "cli") -> None:
+        entry = self.entry(ref)
+        with self.store.write():
+            self._r.delete("kind IN (?, ?) AND id = ?", (ENTRY, OTP, entry.id))
+            if entry.has_otp:
+                self._r.append_audit("otp_remove", entry, actor, "entry removed")
+        self.store.checkpoint_truncate()
+
+    # -- OTP ---------------------------------------------------------------------------------------
+
+    def set_otp(self, ref: str, params: OtpParams, *, actor: str = "cli") -> Entry:
+        entry = self.entry(ref)
+        params = params.checked()
+        if not params.secret:
+            raise UserError("an OTP needs a secret")
+        with self.store.write():
+            self._r.put(OTP, entry.id, entry.customer_id, otp_content(params))
+            self._r.put(
+                ENTRY,
+                entry.id,
+                entry.customer_id,
+                replace(entry, otp=OtpSummary.of(params)).content(),
+                created=entry.created,
+            )
+            self._r.append_audit("otp_set", entry, actor)
+        if entry.has_otp:
+            self.store.checkpoint_truncate()  # the replaced secret must not linger in the WAL
+        return self.entry(entry.id)
+
+    def remove_otp(self, ref: str, *, actor: str = "cli") -> bool:
+        """Erase an entry's OTP secret for good: the row is deleted with secure_delete on, then the
+        WAL is checkpointed and truncated. Returns False if another process kept the WAL from being
+        truncated (the secret is then out of the live file, but old WAL frames may still hold it)."""
+        entry = self.entry(ref)
+        if not entry.has_otp:
+            raise UserError(f"entry {shown(entry.ref)} has no OTP")
+        with self.store.write():
+            self._r.delete("kind = ? AND id = ?", (OTP, entry.id))
+            self._r.put(
+                ENTRY,
+                entry.id,
+                entry.customer_id,
+                replace(entry, otp=None).content(),
+                created=entry.created,
+            )
+            self._r.append_audit("otp_remove", entry, actor)
+        return self.store.checkpoint_truncate()
+
+    def _params(self, entry: Entry) -> tuple[OtpParams, int]:
+        row = self._r.get(OTP, entry.id)
+        if row is None:
+            raise UserError(f"entry {shown(entry.ref)} has no OTP")
+        try:
+            return otp_from_content(row[2]).checked(), row[1]
+        except (TypeError, KeyError, UserError):
+            raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is malformed") from None
+
+    def code(self, ref: str, *, at: float | None = None, actor: str = "cli") -> CodeResult:
+        """The current code, audited. HOTP: counter+1 is on disk before the code is returned."""
+        entry = self.entry(ref)
+        if not entry.has_otp:
+            raise UserError(f"entry {shown(entry.ref)} has no OTP")
+        server_time = time.time()
+        when = server_time if at is None else float(at)
+        with self.store.write(durable=entry.otp.type == "hotp"):
+            params, created = self._params(entry)
+            value = otpmath.code(params, when)
+            counter = None
+            if params.type == "hotp":
+                counter = params.counter
+                advanced = otp_content(replace(params, counter=counter + 1))
+                self._r.put(OTP, entry.id, entry.customer_id, advanced, created=created)
+            self._r.append_audit("code", entry, actor)
+        return CodeResult(
+            code=value,
+            type=params.type,
+            period=0 if params.type == "hotp" else otpmath.period_of(params),
+            remaining=otpmath.remaining(params, when),
+            valid_until=otpmath.valid_until(params, when),
+            server_time=server_time,
+            counter=counter,
+            digits=len(value),
+        )
+
+    def reveal_password(self, ref: str, *, actor: str = "cli") -> str:
+        entry = self.entry(ref)
+        with self.store.write():
+            self._r.append_audit("password", entry, actor)
+        return entry.password
+
+    def otp_params(self, ref: str, *, actor: str = "cli", reason: str = "export") -> OtpParams:
+        """The full secret, for exporters and `otpc otp qr` only (never over HTTP); audited."""
+        entry = self.entry(ref)
+        with self.store.write():
+            params, _ = self._params(entry)
+            self._r.append_audit(reason, entry, actor)
+        return params
+
+    def all_otp_params(self) -> dict[str, OtpParams]:
+        """Entry id → params of every OTP (for import duplicate checks; not shown to anyone)."""
+        self._r.need()
+        return {rid: otp_from_content(c) for rid, _cid, _cr, _up, c in self._r.of_kind(OTP)}
+
+    @contextmanager
+    def batch(self) -> Iterator[Vault]:
+        """Many writes in one transaction: all of them land, or none (imports)."""
+        self._r.need()
+        saved = self._r.key_state()
+        try:
+            with self.store.write():
+                yield self
+        except BaseException:
+            self._r.restore_key_state(saved)
+            raise
+
+    # -- audit -------------------------------------------------------------------------------------
+
+    def record_audit(
+        self, action: str, *, entry: str | None = None, actor: str = "cli", detail: str = ""
+    ) -> None:
+        """Record something a client did with a code (e.g. the extension's "fill" or "copy")."""
+        found = self.entry(entry) if entry else None
+        action = clean_text(action, "action")[:40]
+        with self.store.write(durable=False):
+            self._r.append_audit(action, found, actor, clean_text(detail, "detail")[:200])
+
+    def audit(self, *, entry: str | None = None, limit: int | None = None) -> list[AuditEvent]:
+        """The audit log, oldest first; optionally one entry's events, optionally the last N."""
+        entry_id = self.entry(entry).id if entry else None
+        events = [e for e in self._r.read_audit() if entry_id is None or e.entry_id == entry_id]
+        return events[-limit:] if limit else events
+
+
+def _kdf_memory(kdf_ms: int) -> int:
+    # Small budgets (tests, slow machines) use OWASP's floor of 19 MiB; real ones 64 MiB.
+    return crypto.ARGON2_MIN_MEMORY_KIB if kdf_ms < 200 else crypto.ARGON2_DEFAULT_MEMORY_KIB
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or not password:
+        raise UserError("the master password must not be empty")
+    if len(password) > 4096:
+        raise UserError("the master password is too long (4096 characters at most)")
