@@ -1,0 +1,145 @@
+"""`otpc code ENTRY [--at T] [--json] [--watch]` and `otpc audit`.
+
+A running, unlocked companion answers first over its control socket (no password, no KDF); when none
+answers, or it is locked, the vault is opened directly.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import click
+
+from companion.cli.common import State, ask_companion, console, emit_json, esc, pass_state
+from companion.errors import UserError
+
+FRAME_SECONDS = 0.25
+WARN_SECONDS = 5
+
+
+def fetch_code(state: State, ref: str, at: float | None) -> dict:
+    """CodeResult.public() for ENTRY at `at` (now if None): companion first, else the vault."""
+    reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at})
+    if reply is not None and "code" in reply:
+        return {k: v for k, v in reply.items() if k != "ok"}
+    return state.vault().code(ref, at=at).public()
+
+
+def grouped(code: str) -> str:
+    """'755224' -> '755 224', '94287082' -> '9428 7082' (easier to read off a screen)."""
+    n = len(code)
+    if n < 6:
+        return code
+    size = 3 if n % 3 == 0 else 4 if n % 4 == 0 else math.ceil(n / 2)
+    return " ".join(code[i : i + size] for i in range(0, n, size))
+
+
+def render(result: dict, at: float, label: str):
+    """The code over the indicator line: a bar that shrinks with the seconds left."""
+    from rich.console import Group
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    period = result["period"] or 30
+    left = max(0.0, result["valid_until"] - at) if result["valid_until"] is not None else 0.0
+    colour = "red" if left <= WARN_SECONDS else "green"
+    head = Text.assemble((grouped(result["code"]), f"bold {colour}"), "  ", (label, "dim"))
+    line = Table.grid(padding=(0, 1))
+    line.add_row(
+        ProgressBar(total=period, completed=left, width=36, complete_style=colour,
+                    finished_style=colour, style="grey23"),
+        Text(f"{math.ceil(left):>3d} s", style=colour),
+    )
+    return Group(head, line)
+
+
+def watch(state: State, ref: str, start_at: float | None, frames: int) -> None:
+    from rich.live import Live
+
+    offset = 0.0 if start_at is None else start_at - time.time()
+
+    def now() -> float:
+        return time.time() + offset
+
+    result = fetch_code(state, ref, now() if start_at is not None else None)
+    if result["valid_until"] is None:  # HOTP: the code was made (and the counter advanced) anyway
+        click.echo(result["code"])
+        raise UserError("HOTP codes do not expire; --watch is for TOTP and Steam codes")
+    shown = 0
+    try:
+        with Live(render(result, now(), ref), console=console(), auto_refresh=False) as live:
+            while True:
+                t = now()
+                if t >= result["valid_until"]:
+                    result = fetch_code(state, ref, t if start_at is not None else None)
+                live.update(render(result, t, ref), refresh=True)
+                shown += 1
+                if frames and shown >= frames:
+                    break
+                time.sleep(FRAME_SECONDS - (time.time() % FRAME_SECONDS) + 0.001)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command()
+@click.argument("ref", metavar="ENTRY")
+@click.option("--at", "at", type=float, default=None, metavar="UNIX_SECONDS",
+              help="The code at this time instead of now (TOTP/Steam).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {code, period, remaining, valid_until, ...} as JSON.")
+@click.option("--watch", "watch_", is_flag=True, help="Live code with a countdown bar until Ctrl-C.")
+@click.option("--count", "frames", type=click.IntRange(0), default=0, hidden=True,
+              help="With --watch: stop after this many frames (tests).")
+@pass_state
+def code(state: State, ref: str, at: float | None, as_json: bool, watch_: bool, frames: int) -> None:
+    """Print ENTRY's current one-time code. HOTP: every code shown advances the counter."""
+    if watch_:
+        if as_json:
+            raise UserError("--watch and --json do not go together")
+        watch(state, ref, at, frames)
+        return
+    result = fetch_code(state, ref, at)
+    if as_json:
+        emit_json(result)
+    elif sys.stdout.isatty():
+        left = ""
+        if result["valid_until"] is not None:
+            left = f"  [dim]({math.ceil(result['remaining'])} s left)[/]"
+        console().print(f"[bold]{grouped(result['code'])}[/]{left}", soft_wrap=True)
+    else:
+        click.echo(result["code"])
+
+
+@click.command()
+@click.option("--entry", "ref", default=None, metavar="ENTRY", help="Only events of this entry.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the last N events.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def audit(state: State, ref: str | None, limit: int | None, as_json: bool) -> None:
+    """The audit log: every code, password and secret shown, and by whom (oldest first)."""
+    vault = state.vault()
+    entry_id = vault.entry(ref).id if ref else None
+    events = vault.audit(entry=entry_id, limit=limit)
+    if as_json:
+        emit_json([e.public() for e in events])
+        return
+    if not events:
+        console().print("No audit events.", soft_wrap=True)
+        return
+    from datetime import datetime
+
+    from rich.table import Table
+
+    names = {e.id: e.ref for e in vault.entries()}
+    table = Table(box=None, header_style="bold")
+    for name in ("#", "When", "Action", "By", "Entry", "Detail"):
+        table.add_column(name, overflow="fold")
+    for ev in events:
+        when = datetime.fromtimestamp(ev.ts).astimezone().isoformat(timespec="seconds")
+        gone = f"{ev.entry_id[:8]} (removed)" if ev.entry_id else ""
+        who = names.get(ev.entry_id or "", gone)
+        table.add_row(str(ev.seq), when, esc(ev.action), esc(ev.actor), esc(who), esc(ev.detail))
+    console().print(table)

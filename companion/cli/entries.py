@@ -1,0 +1,179 @@
+"""`otpc entry add|list|show|edit|rm`: password entries (title, username, password, URLs, notes, tags)."""
+
+from __future__ import annotations
+
+import click
+
+from companion.cli.common import State, ask_companion, confirm, console, emit_json, esc, pass_state
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+PASSWORD_PROMPT = click.option(
+    "--password-prompt",
+    is_flag=True,
+    help="Ask for the entry's password (hidden prompt; when stdin is not a terminal, its next line).",
+)
+
+
+def otp_label(otp: dict | None) -> str:
+    if not otp:
+        return ""
+    if otp["type"] == "hotp":
+        return f"hotp {otp['digits']}"
+    if otp["type"] == "steam":
+        return "steam"
+    return f"totp {otp['digits']}/{otp['period']}s"
+
+
+@click.group()
+def entry() -> None:
+    """Password entries. ENTRY is an id, a unique id prefix or Customer/Title."""
+
+
+@entry.command("add")
+@click.option("--customer", "customer_ref", required=True, help="Customer name or id.")
+@click.option("--title", required=True)
+@click.option("--username", default="")
+@click.option("--url", "urls", multiple=True, help="Login URL (repeatable).")
+@click.option("--notes", default="")
+@click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
+@PASSWORD_PROMPT
+@JSON
+@pass_state
+def add(state: State, customer_ref, title, username, urls, notes, tags, password_prompt, as_json):
+    """Add an entry. Its password is never an argument: use --password-prompt."""
+    vault = state.vault()
+    password = state.read_secret("Entry password") if password_prompt else ""
+    e = vault.add_entry(customer_ref, title, username=username, password=password, urls=urls,
+                        notes=notes, tags=tags)
+    if as_json:
+        emit_json(e.public())
+    else:
+        console().print(f"Added [bold]{esc(e.ref)}[/] ({e.id[:8]}).", soft_wrap=True)
+
+
+def listed_entries(state: State, customer: str | None, search: str | None) -> list[dict]:
+    """Entry.public() dicts: from a running, unlocked companion if there is one, else the vault."""
+    reply = ask_companion(state.path, {"op": "entries", "customer": customer, "search": search})
+    if reply is not None and isinstance(reply.get("entries"), list):
+        return reply["entries"]
+    return [e.public() for e in state.vault().entries(customer=customer, search=search)]
+
+
+@entry.command("list")
+@click.option("--customer", default=None, help="Only this customer's entries.")
+@click.option("--search", default=None,
+              help="Case-insensitive search over customer, title, username, URLs, tags, issuer.")
+@JSON
+@pass_state
+def list_(state: State, customer, search, as_json):
+    """List entries (never passwords or secrets)."""
+    rows = listed_entries(state, customer, search)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        console().print("No entries." if customer or search else
+                        "No entries yet: [bold]otpc entry add --customer C --title T[/].",
+                        soft_wrap=True)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for name, style in (("ID", "dim"), ("Customer", None), ("Title", "bold"), ("Username", None),
+                        ("URL", None), ("OTP", "cyan")):
+        table.add_column(name, style=style, overflow="fold")
+    for r in rows:
+        urls = r.get("urls") or []
+        more = f" (+{len(urls) - 1})" if len(urls) > 1 else ""
+        table.add_row(r["id"][:8], esc(r["customer"]), esc(r["title"]), esc(r.get("username", "")),
+                      esc((urls[0] if urls else "") + more), otp_label(r.get("otp")))
+    console().print(table)
+
+
+@entry.command()
+@click.argument("ref", metavar="ENTRY")
+@click.option("--reveal-password", is_flag=True, help="Show the password (recorded in the audit log).")
+@JSON
+@pass_state
+def show(state: State, ref, reveal_password, as_json):
+    """Show one entry; the password only with --reveal-password."""
+    vault = state.vault()
+    e = vault.entry(ref)
+    data = e.public()
+    if reveal_password:
+        data["password"] = vault.reveal_password(e.id)
+    if as_json:
+        emit_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, show_header=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("Entry", esc(e.ref))
+    table.add_row("ID", e.id)
+    table.add_row("Username", esc(e.username))
+    if reveal_password:
+        table.add_row("Password", esc(data["password"]))
+    else:
+        table.add_row("Password", "(set; --reveal-password shows it)" if e.password else "(none)")
+    table.add_row("URLs", esc("\n".join(e.urls)))
+    table.add_row("Tags", esc(", ".join(e.tags)))
+    table.add_row("Notes", esc(e.notes))
+    if e.otp:
+        who = " ".join(x for x in (e.otp.issuer, e.otp.account) if x)
+        table.add_row("OTP", esc(f"{otp_label(data['otp'])} {e.otp.algorithm} {who}".strip()))
+    else:
+        table.add_row("OTP", "(none; otpc otp set ENTRY)")
+    console().print(table)
+
+
+@entry.command()
+@click.argument("ref", metavar="ENTRY")
+@click.option("--title", default=None)
+@click.option("--username", default=None)
+@click.option("--url", "urls", multiple=True, help="Replaces all URLs (repeatable).")
+@click.option("--clear-urls", is_flag=True, help="Remove all URLs.")
+@click.option("--notes", default=None)
+@click.option("--tag", "tags", multiple=True, help="Replaces all tags (repeatable).")
+@click.option("--customer", "customer_ref", default=None, help="Move to this customer.")
+@PASSWORD_PROMPT
+@JSON
+@pass_state
+def edit(state: State, ref, title, username, urls, clear_urls, notes, tags, customer_ref,
+         password_prompt, as_json):
+    """Change an entry's fields; those not given stay as they are."""
+    vault = state.vault()
+    vault.entry(ref)  # resolve (and fail) before asking for a password
+    password = state.read_secret("New entry password") if password_prompt else None
+    e = vault.update_entry(
+        ref,
+        title=title,
+        username=username,
+        password=password,
+        urls=() if clear_urls else (urls or None),
+        notes=notes,
+        tags=tags or None,
+        customer=customer_ref,
+    )
+    if as_json:
+        emit_json(e.public())
+    else:
+        console().print(f"Updated [bold]{esc(e.ref)}[/].", soft_wrap=True)
+
+
+@entry.command("rm")
+@click.argument("ref", metavar="ENTRY")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def rm(state: State, ref, yes):
+    """Remove an entry (and its OTP secret, for good)."""
+    vault = state.vault()
+    e = vault.entry(ref)
+    question = f"Remove entry {e.ref}?"
+    if e.has_otp:
+        question = (f"Remove entry {e.ref} and its OTP secret? This cannot be undone and the secret "
+                    "cannot be recovered; make sure you can still sign in to the account first.")
+    confirm(question, yes=yes)
+    vault.remove_entry(e.id)
+    console().print(f"Removed {esc(e.ref)}.", soft_wrap=True)

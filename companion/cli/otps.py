@@ -1,0 +1,174 @@
+"""`otpc otp set|rm|qr`: an entry's OTP secret in, out (as a QR code), or gone for good.
+
+A secret is never meant to be a process argument (shell history, `ps`): `otpc otp set ENTRY` asks for
+it with a hidden prompt, or reads the next line of stdin when stdin is not a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import click
+
+from companion.cli.common import State, confirm, console, emit_json, err_console, esc, pass_state
+from companion.errors import UserError
+
+SECRET_PROMPT = "OTP secret or otpauth:// URI"
+
+
+def _notice(text: str, style: str = "yellow") -> None:
+    err_console().print(f"[{style}]{esc(text)}[/]", soft_wrap=True)
+
+
+def _uri_notes(uri: str) -> tuple[str, ...]:
+    """What normalising the URI's secret changed (parse_uri already validated it)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from companion.normalize import normalize_secret
+
+    query = {k.lower(): v for k, v in parse_qsl(urlsplit(uri.strip()).query, keep_blank_values=True)}
+    return normalize_secret(query["secret"], force=True).notes
+
+
+def params_from_input(raw: str, *, kind, algorithm, digits, period, counter, issuer, account,
+                      force) -> tuple:
+    """(OtpParams, notes, warnings) from a bare secret or an otpauth:// URI plus the options;
+    options given explicitly override what a URI says."""
+    from companion.normalize import normalize_secret
+    from companion.otp import OtpParams
+
+    overrides = {k: v for k, v in (("type", kind), ("algorithm", algorithm), ("digits", digits),
+                                   ("period", period), ("counter", counter), ("issuer", issuer),
+                                   ("account", account)) if v is not None}
+    if raw.strip().lower().startswith("otpauth:"):
+        from companion.otpauth import parse_uri
+
+        params, warnings = parse_uri(raw, force=force)
+        notes = _uri_notes(raw)
+        if overrides:
+            params = replace(params, **overrides)
+            notes += (f"options override the URI's {', '.join(sorted(overrides))}",)
+        return params.checked(), notes, tuple(warnings)
+    n = normalize_secret(raw, force=force)
+    params = OtpParams(secret=n.secret, **overrides)
+    if params.type == "steam":
+        params = replace(params, digits=5)
+    return params.checked(), n.notes, n.warnings
+
+
+@click.group()
+def otp() -> None:
+    """An entry's OTP secret: set it, remove it for good, or show it as a QR code."""
+
+
+@otp.command("set")
+@click.argument("ref", metavar="ENTRY")
+@click.argument("secret_arg", metavar="[SECRET_OR_OTPAUTH_URI]", required=False)
+@click.option("--type", "kind", type=click.Choice(["totp", "hotp", "steam"], case_sensitive=False),
+              default=None, help="Default totp (or the URI's).")
+@click.option("--algorithm", default=None, help="SHA1 (default), SHA256 or SHA512.")
+@click.option("--digits", type=int, default=None, help="6 (default) to 10.")
+@click.option("--period", type=int, default=None, help="TOTP period in seconds, 1-86400 (30).")
+@click.option("--counter", type=int, default=None, help="HOTP: the next counter value (0).")
+@click.option("--issuer", default=None, help="Service name (default: the entry's title).")
+@click.option("--account", default=None, help="Account name (default: the entry's username).")
+@click.option("--force", is_flag=True, help="Accept a secret shorter than 80 bits.")
+@click.option("--yes", is_flag=True, help="Replace an existing OTP without asking.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter, issuer, account,
+         force, yes, as_json):
+    """Set ENTRY's OTP from a base32 secret or an otpauth:// URI.
+
+    Leave SECRET_OR_OTPAUTH_URI out (or give '-') to type it at a hidden prompt, or pipe it on
+    stdin (after the master password line with --password-stdin). As an argument it may be seen
+    in your shell history and the process list.
+    """
+    if secret_arg not in (None, "-"):
+        _notice("warning: a secret given as an argument may be visible in your shell history and "
+                "the process list; prefer the prompt (leave it out) or stdin ('-')")
+    vault = state.vault()
+    e = vault.entry(ref)
+    if e.has_otp:
+        confirm(f"{e.ref} already has an OTP. Replace it? The old secret cannot be recovered.",
+                yes=yes)
+    raw = secret_arg if secret_arg not in (None, "-") else state.read_secret(SECRET_PROMPT)
+    params, notes, warnings = params_from_input(
+        raw, kind=kind.lower() if kind else None, algorithm=algorithm, digits=digits,
+        period=period, counter=counter, issuer=issuer, account=account, force=force,
+    )
+    if not params.issuer and issuer is None:
+        params = replace(params, issuer=e.title)
+    if not params.account and account is None:
+        params = replace(params, account=e.username or e.customer)
+    for note in notes:
+        _notice(f"note: {note}", "cyan")
+    for warning in warnings:
+        _notice(f"warning: {warning}")
+    e = vault.set_otp(e.id, params)
+    if as_json:
+        emit_json(e.public())
+        return
+    detail = {"totp": f"TOTP, {params.algorithm}, {params.digits} digits, {params.period} s",
+              "hotp": f"HOTP, {params.algorithm}, {params.digits} digits, next counter "
+                      f"{params.counter}",
+              "steam": "Steam Guard"}[params.type]
+    console().print(f"OTP set for [bold]{esc(e.ref)}[/] ({detail}). "
+                    f"Try it: [bold]otpc code {esc(e.id[:8])}[/]", soft_wrap=True)
+
+
+@otp.command("rm")
+@click.argument("ref", metavar="ENTRY")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def rm(state: State, ref, yes):
+    """Delete ENTRY's OTP secret for good (it is erased from the vault file)."""
+    vault = state.vault()
+    e = vault.entry(ref)
+    if not e.has_otp:
+        raise UserError(f"entry {e.ref} has no OTP")
+    confirm(
+        f"Delete the OTP secret of {e.ref}? This cannot be undone: the secret is erased from the "
+        "vault file and cannot be recovered. Make sure you can still sign in to the account "
+        "(another authenticator, recovery codes, or MFA already reset) first.",
+        yes=yes,
+    )
+    complete = vault.remove_otp(e.id)
+    console().print(f"Deleted the OTP secret of [bold]{esc(e.ref)}[/].", soft_wrap=True)
+    if complete is False:
+        _notice("note: another process has the vault open; the old secret leaves the write-ahead "
+                "log when it closes")
+
+
+def _terminal_qr(uri: str) -> str:
+    try:
+        from companion.exporters.qr import terminal_qr
+    except ImportError:
+        import io
+
+        import segno
+
+        out = io.StringIO()
+        segno.make(uri, error="m").terminal(out=out, compact=True)
+        return out.getvalue()
+    return terminal_qr(uri)
+
+
+@otp.command("qr")
+@click.argument("ref", metavar="ENTRY")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def qr(state: State, ref, yes):
+    """Show ENTRY's OTP as a QR code to scan with an authenticator app (shows the secret)."""
+    from companion.otpauth import build_uri
+
+    vault = state.vault()
+    e = vault.entry(ref)
+    if not e.has_otp:
+        raise UserError(f"entry {e.ref} has no OTP")
+    confirm(f"Show the OTP secret of {e.ref} as a QR code on this screen? Anyone who sees or "
+            "photographs it can make its codes.", yes=yes)
+    params = vault.otp_params(e.id, reason="qr")
+    sys.stdout.write(_terminal_qr(build_uri(params)))
+    sys.stdout.flush()

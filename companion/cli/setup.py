@@ -1,0 +1,101 @@
+"""`otpc init`, `otpc passwd`, `otpc keyring enable|disable|status`: creating and re-keying the vault."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from companion.cli.common import State, console, pass_state
+from companion.errors import UserError
+
+KDF_MS_HELP = (
+    "Target unlock time of the password KDF in milliseconds (Argon2id, never below OWASP's "
+    "19 MiB / 2 passes); like keepassxc-cli's --decryption-time. Default 500."
+)
+
+
+def _new_password(state: State, *, first: bool) -> str:
+    """The new master password: --password-stdin / OTPC_PASSWORD for `init`; for `passwd` the next
+    stdin line or OTPC_NEW_PASSWORD; otherwise a hidden prompt asked twice."""
+    if first:
+        return state.read_password("New master password", confirm=True)
+    env = os.environ.get("OTPC_NEW_PASSWORD")
+    if env is not None:
+        return env
+    return state.read_secret("New master password", confirm=True)
+
+
+@click.command()
+@click.option("--kdf-ms", type=click.IntRange(1, 60_000), default=500, show_default=True,
+              help=KDF_MS_HELP)
+@pass_state
+def init(state: State, kdf_ms: int) -> None:
+    """Create a new, empty vault (asks for its master password twice)."""
+    from companion.paths import ensure_private_dir
+    from companion.vault import Vault
+
+    path = state.path
+    if Vault.exists(path) or path.exists():
+        raise UserError(f"a vault already exists at {path}; refusing to overwrite it")
+    password = _new_password(state, first=True)
+    ensure_private_dir(path.parent)
+    vault = Vault.create(path, password, kdf_ms=kdf_ms)
+    vault.close()
+    os.chmod(path, 0o600)
+    console().print(f"Created vault [bold]{path}[/] (unlock tuned to about {kdf_ms} ms).", soft_wrap=True)
+    console().print("Next: [bold]otpc customer add NAME[/], then [bold]otpc entry add[/].", soft_wrap=True)
+
+
+@click.command()
+@click.option("--kdf-ms", type=click.IntRange(1, 60_000), default=None,
+              help=KDF_MS_HELP.replace("Default 500.", "Default: keep the current cost."))
+@pass_state
+def passwd(state: State, kdf_ms: int | None) -> None:
+    """Change the master password (rewraps the master key; records are not re-encrypted).
+
+    The current password comes first (prompt, --password-stdin's first line or OTPC_PASSWORD),
+    then the new one (prompt, the next stdin line or OTPC_NEW_PASSWORD)."""
+    vault = state.vault()
+    if vault.is_locked:
+        raise UserError("the vault is locked")
+    password = _new_password(state, first=False)
+    vault.change_password(password, kdf_ms=kdf_ms)
+    console().print("Master password changed.", soft_wrap=True)
+
+
+@click.group(name="keyring")
+def keyring_group() -> None:
+    """Unlock without typing the password, through the OS keyring (Secret Service, Keychain, ...)."""
+
+
+@keyring_group.command()
+@pass_state
+def enable(state: State) -> None:
+    """Add a key slot whose key lives in the OS keyring."""
+    vault = state.vault()
+    vault.enable_keyring()
+    console().print("Keyring unlock enabled: this account's OS keyring can now open the vault.", soft_wrap=True)
+
+
+@keyring_group.command()
+@pass_state
+def disable(state: State) -> None:
+    """Remove the keyring key slot (and its key from the keyring)."""
+    vault = state.vault()
+    vault.disable_keyring()
+    console().print("Keyring unlock disabled: the master password is needed again.", soft_wrap=True)
+
+
+@keyring_group.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def status(state: State, as_json: bool) -> None:
+    """Whether keyring unlock is enabled for this vault."""
+    from companion.cli.common import emit_json
+
+    enabled = bool(state.vault(unlock=False).keyring_enabled)
+    if as_json:
+        emit_json({"keyring_enabled": enabled})
+    else:
+        console().print(f"Keyring unlock is {'enabled' if enabled else 'disabled'}.", soft_wrap=True)
