@@ -31,6 +31,13 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def esc(text: object) -> str:
+    """User data printed through rich is text, never markup ('[bold]' in a title stays literal)."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def emit_json(data: Any) -> None:
     """Machine-readable output: one JSON document on stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -67,6 +74,18 @@ class State:
             raise UserError("no password: use --password-stdin or OTPC_PASSWORD when stdin is not a terminal")
         return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
+    def read_secret(self, prompt: str, *, confirm: bool = False) -> str:
+        """A secret other than the master password (entry password, OTP secret, new password):
+        a hidden prompt on a terminal, else the next line of stdin (after the --password-stdin line)."""
+        if self.password_stdin and self._stdin_password is None:
+            self.read_password()  # the master password is always the first line
+        if sys.stdin.isatty():
+            return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+        line = sys.stdin.readline()
+        if not line:
+            raise UserError(f"{prompt.lower()}: expected a line on stdin, got none")
+        return line.rstrip("\r\n")
+
     def vault(self, *, unlock: bool = True) -> Vault:
         """Open the vault (and unlock it: keyring slot first, then the password)."""
         if self._vault is None:
@@ -87,3 +106,37 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Go on only if --yes was given or the user says yes on a terminal; otherwise a UserError."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError("refusing without --yes: stdin is not a terminal to confirm on")
+    if not click.confirm(question, default=False, err=True):
+        raise UserError("cancelled; nothing changed")
+
+
+def ask_companion(path: Path, request: dict) -> dict | None:
+    """The running companion's ok reply, or None when none answers (or it is locked): then the
+    caller opens the vault itself. Its other refusals become UserErrors."""
+    try:
+        from companion.cli.control import ask
+    except ImportError:
+        return None
+    try:
+        reply = ask(path, request)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(reply, dict):
+        return None
+    if reply.get("ok"):
+        return reply
+    kind = reply.get("kind")
+    if kind == "locked":
+        return None
+    from companion.errors import NotFound
+
+    error = str(reply.get("error") or "the companion refused the request")
+    raise NotFound(error) if kind == "not_found" else UserError(error)
