@@ -1,0 +1,47 @@
+"""Client of the running companion's control socket (docs/protocol.md § 9). Standard library only,
+so `otpc code` can use it without loading click, rich, aiohttp or cryptography."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+MAX_REPLY = 4 * 1024 * 1024
+
+
+def socket_path(vault_path: Path) -> Path:
+    from companion.paths import control_socket_path
+
+    return control_socket_path(Path(vault_path))
+
+
+def ask(vault_path: Path, request: dict, timeout: float = 2.0) -> dict | None:
+    """Send one request; return the reply, or None when no companion is listening."""
+    path = socket_path(vault_path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return None
+        sock.sendall(json.dumps(request).encode("utf-8") + b"\n")
+        chunks, size = [], 0
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if chunk.endswith(b"\n") or size > MAX_REPLY:
+                break
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    try:
+        reply = json.loads(b"".join(chunks).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return reply if isinstance(reply, dict) else None

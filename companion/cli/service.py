@@ -1,0 +1,255 @@
+"""`otpc serve`, `pair`, `unlock`, `lock`, `clients`, `service`: the companion and its control channel."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+import click
+
+from companion.cli.common import State, emit_json, pass_state
+from companion.errors import Locked, NotFound, UserError
+
+
+def ask_running(state: State, request: dict, *, required: bool = True) -> dict | None:
+    """Ask the running companion; UserError when none runs (if required) or it refuses."""
+    from companion.cli.control import ask
+
+    reply = ask(state.path, request, timeout=10.0)
+    if reply is None:
+        if required:
+            raise UserError("no companion is running for this vault: start it with 'otpc serve'")
+        return None
+    if not reply.get("ok"):
+        kind, message = reply.get("kind"), str(reply.get("error", "the companion refused"))
+        raise {"locked": Locked, "not_found": NotFound}.get(kind, UserError)(message)
+    return reply
+
+
+def _customers_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise UserError("--customers needs at least one customer name")
+    return names
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default 17655).")
+@pass_state
+def serve(state: State, port: int | None) -> None:
+    """Run the companion in the foreground (127.0.0.1 only; logs to stderr)."""
+    import asyncio
+    import logging
+
+    from companion.server.app import bind_loopback
+    from companion.server.app import serve as run
+    from companion.server.state import Companion
+
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s otpc[%(process)d]: %(message)s"
+    )
+    for noisy in ("aiohttp.access", "aiohttp.server", "aiohttp.web", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    from companion.server.config import load_config
+
+    chosen = port if port is not None else load_config(state.path).port
+    bind_loopback(chosen).close()  # fail fast with one clear line before asking for anything
+    password = None
+    if state.password_stdin or os.environ.get("OTPC_PASSWORD") is not None:
+        password = state.read_password()
+    companion = Companion.start(state.path, port=chosen, password=password)
+    try:
+        asyncio.run(run(companion))
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command()
+@click.option("--read-only", is_flag=True, help="The new client may read and get codes, not edit.")
+@click.option("--customers", metavar="A,B", help="Limit the new client to these customers.")
+@pass_state
+def pair(state: State, read_only: bool, customers: str | None) -> None:
+    """Open a pairing window and show the code to type into the extension."""
+    reply = ask_running(
+        state, {"op": "pair", "write": not read_only, "customers": _customers_list(customers)}
+    )
+    expires = time.strftime("%H:%M:%S", time.localtime(reply["expires_at"]))
+    click.echo(f"Pairing code: {reply['code']}")
+    click.echo(f"Valid for {reply['expires_in']} s (until {expires}), for one extension, 5 tries.")
+    click.echo(
+        "In the browser: open the OTP Companion extension, choose 'Pair with companion', "
+        f"keep the address http://127.0.0.1:{reply['port']} and type this code."
+    )
+
+
+@click.command()
+@pass_state
+def unlock(state: State) -> None:
+    """Unlock the running companion (asks for the master password)."""
+    status = ask_running(state, {"op": "status"})
+    if not status["locked"]:
+        click.echo("The companion is already unlocked.")
+        return
+    ask_running(state, {"op": "unlock", "password": state.read_password()})
+    click.echo("Unlocked.")
+
+
+@click.command()
+@pass_state
+def lock(state: State) -> None:
+    """Lock the running companion (drops its keys from memory)."""
+    if ask_running(state, {"op": "lock"}, required=False) is None:
+        click.echo("No companion is running; nothing to lock.")
+        return
+    click.echo("Locked.")
+
+
+@click.group()
+def clients() -> None:
+    """Paired browser extensions: list, revoke, change scope."""
+
+
+def _scope_text(scope: dict) -> str:
+    access = "read-write" if scope["write"] else "read-only"
+    who = "all customers" if scope["customers"] is None else f"{len(scope['customers'])} customer(s)"
+    return f"{access}, {who}"
+
+
+@clients.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def clients_list(state: State, as_json: bool) -> None:
+    """List paired clients."""
+    reply = ask_running(state, {"op": "clients"}, required=False)
+    if reply is not None:
+        found = reply["clients"]
+    else:
+        from companion.server.clients import ClientStore
+
+        found = [c.public() for c in ClientStore(state.path).all()]
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        click.echo("No paired clients. Pair one with 'otpc pair'.")
+    for c in found:
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(c["last_used"])) if c["last_used"] else "never"
+        click.echo(f"{c['id']}  {c['name']}  {c['origin']}  {_scope_text(c['scope'])}  last used {used}")
+
+
+@clients.command("revoke")
+@click.argument("client")
+@pass_state
+def clients_revoke(state: State, client: str) -> None:
+    """Revoke a client (id, id prefix or name); effective immediately."""
+    reply = ask_running(state, {"op": "revoke", "client": client}, required=False)
+    if reply is None:
+        from companion.server.clients import ClientStore
+
+        revoked = ClientStore(state.path).revoke(client).id
+    else:
+        revoked = reply["revoked"]
+    click.echo(f"Revoked {revoked}.")
+
+
+@clients.command("scope")
+@click.argument("client")
+@click.option("--read-only/--read-write", "read_only", default=None, help="Access level.")
+@click.option("--customers", metavar="A,B", help="Limit to these customers.")
+@click.option("--all-customers", is_flag=True, help="Lift the customer limit.")
+@pass_state
+def clients_scope(state, client, read_only, customers, all_customers) -> None:
+    """Change what a client may see and do."""
+    if customers and all_customers:
+        raise UserError("give either --customers or --all-customers, not both")
+    names = _customers_list(customers)
+    write = None if read_only is None else not read_only
+    request = {"op": "scope", "client": client, "write": write, "customers": names,
+               "all_customers": all_customers}
+    reply = ask_running(state, request, required=False)
+    if reply is None:
+        from companion.server.clients import ClientStore, Scope
+
+        store = ClientStore(state.path)
+        current = store._find(client).scope
+        ids = current.customers
+        if all_customers:
+            ids = None
+        elif names is not None:
+            vault = state.vault()
+            ids = tuple(dict.fromkeys(vault.customer(n).id for n in names))
+        scope = Scope(current.write if write is None else write, ids)
+        result = store.set_scope(client, scope).public()
+    else:
+        result = reply["client"]
+    click.echo(f"{result['id']}: {_scope_text(result['scope'])}")
+
+
+@click.group()
+def service() -> None:
+    """Start the companion at login (systemd user unit / launchd agent)."""
+
+
+def _run_or_tell(commands: list[list[str]], start: bool) -> None:
+    tool = commands[0][0]
+    if start and shutil.which(tool):
+        for cmd in commands:
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                click.echo(f"'{shlex.join(cmd)}' failed: {done.stderr.strip()[:200]}", err=True)
+                break
+        else:
+            return
+    click.echo("Run:")
+    for cmd in commands:
+        click.echo(f"  {shlex.join(cmd)}")
+
+
+@service.command("install")
+@click.option("--no-start", is_flag=True, help="Only write the unit file.")
+@pass_state
+def service_install(state: State, no_start: bool) -> None:
+    """Write the unit and enable it."""
+    from companion.cli import autostart
+
+    path = autostart.write_unit(state.path)
+    click.echo(f"Wrote {path}")
+    _run_or_tell(autostart.start_commands(), not no_start)
+    click.echo("The companion starts locked: run 'otpc unlock' after login (or 'otpc keyring enable').")
+
+
+@service.command("uninstall")
+@click.option("--no-stop", is_flag=True, help="Only remove the unit file.")
+def service_uninstall(no_stop: bool) -> None:
+    """Disable and remove the unit."""
+    from companion.cli import autostart
+
+    path = autostart.unit_path()
+    if not path.exists():
+        click.echo("No companion service is installed.")
+        return
+    _run_or_tell(autostart.stop_commands(), not no_stop)
+    path.unlink(missing_ok=True)
+    click.echo(f"Removed {path}")
+
+
+@service.command("status")
+@pass_state
+def service_status(state: State) -> None:
+    """Is the unit installed, is a companion running, is it locked?"""
+    from companion.cli import autostart
+
+    path = autostart.unit_path()
+    click.echo(f"Unit: {path} ({'installed' if path.exists() else 'not installed'})")
+    reply = ask_running(state, {"op": "status"}, required=False)
+    if reply is None:
+        click.echo("Companion: not running")
+    else:
+        lock_state = "locked" if reply["locked"] else "unlocked"
+        click.echo(f"Companion: running (pid {reply['pid']}, port {reply['port']}, {lock_state})")

@@ -1,0 +1,170 @@
+"""The Unix-socket control channel for the CLI (protocol § 9): one JSON line in, one JSON line out.
+
+The socket is created mode 0600 in a 0700 runtime directory: file permissions are the
+authentication. The pairing code leaves the companion only through this channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+
+from companion.errors import Locked, NotFound, UserError
+from companion.paths import control_socket_path, ensure_private_dir
+from companion.server.clients import Scope
+from companion.server.pairing import display_code
+
+log = logging.getLogger("otpc.server")
+
+MAX_LINE = 64 * 1024
+
+
+def _refs(value) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError("customers must be a list of names or ids")
+    return value
+
+
+def _text(request: dict, name: str, *, optional: bool = False) -> str | None:
+    value = request.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UserError(f"missing {name!r}")
+    return value
+
+
+def handle(companion, request: dict) -> dict:
+    """Run one control request; raises UserError subclasses for refusals."""
+    op = request.get("op")
+    if op == "status":
+        return companion.status()
+    if op == "code":
+        vault = companion.unlocked_vault()
+        at = request.get("at")
+        if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
+            raise UserError("'at' must be a number")
+        entry = vault.entry(_text(request, "entry"))
+        result = vault.code(entry.id, at=at, actor="cli")
+        return {**result.public(), "entry_id": entry.id, "entry": entry.ref}
+    if op == "entries":
+        vault = companion.unlocked_vault()
+        found = vault.entries(
+            customer=_text(request, "customer", optional=True),
+            search=_text(request, "search", optional=True),
+        )
+        return {"entries": [e.public() for e in found]}
+    if op == "unlock":
+        companion.unlock(_text(request, "password"))
+        return {"locked": False}
+    if op == "lock":
+        companion.lock("otpc lock")
+        return {"locked": True}
+    if op == "pair":
+        write = request.get("write", True)
+        window = companion.open_pairing(bool(write), _refs(request.get("customers")))
+        return {
+            "code": display_code(window.code),
+            "expires_in": int(round(window.expires_at - time.time())),
+            "expires_at": window.expires_at,
+            "port": companion.port,
+        }
+    if op == "clients":
+        return {"clients": [c.public() for c in companion.clients.all()]}
+    if op == "revoke":
+        client = companion.clients.revoke(_text(request, "client"))
+        log.info("revoked client %s", client.id[:8])
+        return {"revoked": client.id}
+    if op == "scope":
+        ref = _text(request, "client")
+        current = companion.clients._find(ref).scope
+        write = request.get("write")
+        customers = current.customers
+        if request.get("all_customers"):
+            customers = None
+        elif request.get("customers") is not None:
+            customers = companion.resolve_customers(_refs(request.get("customers")))
+        scope = Scope(current.write if write is None else bool(write), customers)
+        return {"client": companion.clients.set_scope(ref, scope).public()}
+    raise UserError(f"unknown control op {op!r}")
+
+
+def _reply_for(companion, line: bytes) -> dict:
+    try:
+        request = json.loads(line.decode("utf-8"))
+        if not isinstance(request, dict):
+            raise ValueError
+    except (UnicodeDecodeError, ValueError):
+        return {"ok": False, "error": "malformed control request", "kind": "error"}
+    try:
+        return {"ok": True, **handle(companion, request)}
+    except Locked as exc:
+        return {"ok": False, "error": str(exc), "kind": "locked"}
+    except NotFound as exc:
+        return {"ok": False, "error": str(exc), "kind": "not_found"}
+    except UserError as exc:
+        return {"ok": False, "error": str(exc), "kind": "error"}
+    except Exception:  # noqa: BLE001 - the CLI gets one line; the details go to the log
+        log.exception("control request failed")
+        return {"ok": False, "error": "internal error in the companion", "kind": "error"}
+
+
+async def _client_connected(companion, reader, writer) -> None:
+    try:
+        line = await asyncio.wait_for(reader.readline(), 5)
+        if len(line) > MAX_LINE or not line.endswith(b"\n"):
+            reply = {"ok": False, "error": "control request too long or unterminated", "kind": "error"}
+        else:
+            reply = _reply_for(companion, line)
+        writer.write(json.dumps(reply).encode() + b"\n")
+        await writer.drain()
+    except (TimeoutError, ConnectionError, asyncio.LimitOverrunError, ValueError):
+        pass
+    finally:
+        writer.close()
+
+
+def _remove_stale(path) -> None:
+    """Refuse if another companion answers on the socket; remove a dead one's leftover."""
+    if not path.exists():
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1)
+        probe.connect(str(path))
+    except OSError:
+        path.unlink(missing_ok=True)
+        return
+    finally:
+        probe.close()
+    raise UserError(f"another companion is already running for this vault ({path})")
+
+
+async def start_control_server(companion) -> asyncio.AbstractServer:
+    path = control_socket_path(companion.vault_path)
+    ensure_private_dir(path.parent)
+    _remove_stale(path)
+    old = os.umask(0o177)
+    try:
+        server = await asyncio.start_unix_server(
+            lambda r, w: _client_connected(companion, r, w), path=str(path), limit=MAX_LINE + 2
+        )
+    finally:
+        os.umask(old)
+    os.chmod(path, 0o600)
+    log.info("control socket ready")
+    return server
+
+
+async def stop_control_server(server: asyncio.AbstractServer, companion) -> None:
+    server.close()
+    await server.wait_closed()
+    control_socket_path(companion.vault_path).unlink(missing_ok=True)
