@@ -1,0 +1,105 @@
+"""Importers: bytes (+ a password, asked for only if the file is encrypted) → plain Items.
+
+Pure: no vault access. `read_source` applies the size cap before reading, `parse` detects the
+format by content and hands the bytes to one small module per format.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from companion.importers.records import (
+    MAX_FILE_BYTES,
+    FormatError,
+    Item,
+    ItemError,
+    Parsed,
+    PasswordRequired,
+    PasswordSource,
+    no_password,
+)
+
+__all__ = [
+    "FORMAT_CHOICES",
+    "FormatError",
+    "Item",
+    "ItemError",
+    "Parsed",
+    "PasswordRequired",
+    "parse",
+    "read_source",
+]
+
+FORMAT_CHOICES = (
+    "auto",
+    "otpauth",
+    "google-authenticator",
+    "qr",
+    "aegis",
+    "2fas",
+    "bitwarden-json",
+    "bitwarden-csv",
+    "keepassxc-csv",
+    "keepass-xml",
+    "andotp",
+    "otpc-json",
+)
+
+
+def read_source(source: str) -> bytes:
+    """The bytes to import: a URI given directly, '-' for stdin, or a file (size-capped before
+    reading, and read no further than the cap)."""
+    stripped = source.strip()
+    if stripped.lower().startswith(("otpauth://", "otpauth-migration://")):
+        return stripped.encode("utf-8")
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        return _capped(data)
+    path = Path(source).expanduser()
+    try:
+        size = os.stat(path).st_size
+        if path.is_dir():
+            raise FormatError(f"{path} is a directory")
+        if size > MAX_FILE_BYTES:
+            raise FormatError(too_large(size))
+        with open(path, "rb") as f:
+            return _capped(f.read(MAX_FILE_BYTES + 1))
+    except FileNotFoundError:
+        raise FormatError(f"no such file: {path}") from None
+    except PermissionError:
+        raise FormatError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def too_large(size: int | None = None) -> str:
+    shown = f" ({size / 1024 / 1024:.0f} MiB)" if size is not None else ""
+    return f"file too large{shown}: imports are limited to {MAX_FILE_BYTES // 1024 // 1024} MiB"
+
+
+def _capped(data: bytes) -> bytes:
+    if len(data) > MAX_FILE_BYTES:
+        raise FormatError(too_large())
+    return data
+
+
+def parse(data: bytes, fmt: str = "auto", password: PasswordSource = no_password) -> Parsed:
+    """Detect (unless `fmt` names one) and parse. Raises FormatError/ItemError/PasswordRequired."""
+    from companion.importers.detect import FORMATS, detect
+
+    if len(data) > MAX_FILE_BYTES:
+        raise FormatError(too_large(len(data)))
+    if not data.strip():
+        raise FormatError("the file is empty")
+    name = detect(data) if fmt == "auto" else fmt
+    if name not in FORMATS:
+        raise FormatError(f"unknown format {fmt!r}")
+    module, func = FORMATS[name].split(":")
+    parser = getattr(importlib.import_module(f"companion.importers.{module}"), func)
+    try:
+        return parser(data, password)
+    except RecursionError:
+        raise FormatError("the file is nested too deeply") from None

@@ -1,0 +1,108 @@
+"""andOTP backups: a JSON array of accounts, plain or encrypted.
+
+Encrypted (new): [4-byte BE iterations][12-byte salt][12-byte IV][AES-GCM ciphertext‖tag], key =
+PBKDF2-HMAC-SHA1(password, salt, iterations, 32). Encrypted (old): key = SHA-256(password),
+[12-byte IV][ciphertext‖tag].
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from companion.importers.ciphers import PBKDF2_MAX_ITERATIONS, gcm_open, pbkdf2_key, wrong_password
+from companion.importers.records import (
+    FormatError,
+    Item,
+    Parsed,
+    PasswordSource,
+    check_count,
+    item_error,
+    load_json,
+    no_password,
+    otp_from_fields,
+    otp_item,
+    otp_label,
+    text,
+)
+
+WHAT = "andOTP backup"
+TYPES = {"TOTP": "totp", "HOTP": "hotp", "STEAM": "steam"}
+MIN_ENCRYPTED = 4 + 12 + 12 + 16
+
+
+def looks_like(doc: object) -> bool:
+    return (
+        isinstance(doc, list)
+        and bool(doc)
+        and all(isinstance(a, dict) and "secret" in a for a in doc[:5])
+    )
+
+
+def new_format_iterations(data: bytes) -> int:
+    """The iteration count of the new format's header, or 0 if it cannot be one."""
+    if len(data) < MIN_ENCRYPTED:
+        return 0
+    iterations = int.from_bytes(data[:4], "big")
+    return iterations if 1 <= iterations <= PBKDF2_MAX_ITERATIONS else 0
+
+
+def decrypt(data: bytes, password: PasswordSource) -> bytes:
+    if len(data) < 12 + 16:
+        raise FormatError(f"{WHAT}: encrypted file is truncated")
+    secret = password()
+    iterations = new_format_iterations(data)
+    if iterations:
+        key = pbkdf2_key(secret, data[4:16], iterations, "sha1", WHAT)
+        plain = gcm_open(key, data[16:28], data[28:], WHAT)
+        if plain is not None:
+            return plain
+    # The old format (or a new-format header that only looked plausible): SHA-256 of the password.
+    key = hashlib.sha256(secret.encode("utf-8")).digest()
+    plain = gcm_open(key, data[:12], data[12:], WHAT)
+    if plain is None:
+        raise wrong_password(WHAT)
+    return plain
+
+
+def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
+    encrypted = data.lstrip()[:1] not in (b"[", b"\xef")
+    content = decrypt(data, password) if encrypted else data
+    accounts = load_json(content, WHAT)
+    if not isinstance(accounts, list):
+        raise FormatError(f"{WHAT}: expected a JSON array of accounts")
+    check_count(len(accounts), WHAT)
+    parsed = Parsed("andotp-encrypted" if encrypted else "andotp")
+    for number, account in enumerate(accounts, start=1):
+        parsed.items.append(parse_account(number, account))
+    return parsed
+
+
+def parse_account(number: int, account: object) -> Item:
+    if not isinstance(account, dict):
+        raise item_error(number, "", "account is not a JSON object")
+    issuer = account.get("issuer") if isinstance(account.get("issuer"), str) else ""
+    name = account.get("label") if isinstance(account.get("label"), str) else ""
+    if not issuer and " - " in name:  # old files: "Issuer - Label"
+        issuer, name = (s.strip() for s in name.split(" - ", 1))
+    label = otp_label(issuer, name)
+    kind = TYPES.get(str(account.get("type") or "TOTP").upper())
+    if kind is None:
+        return Item(number=number, label=label, refused="only TOTP, HOTP and Steam are supported")
+    params, warnings = otp_from_fields(
+        number,
+        label,
+        kind=kind,
+        secret=account.get("secret"),
+        algorithm=account.get("algorithm") or "SHA1",
+        digits=account.get("digits") or 6,
+        period=account.get("period") or 30,
+        counter=account.get("counter") or 0,
+        issuer=issuer,
+        account=name,
+    )
+    tags_raw = account.get("tags")
+    try:
+        tags = tuple(text(t, "tag") for t in tags_raw) if isinstance(tags_raw, list) else ()
+    except ValueError as exc:
+        raise item_error(number, label, str(exc)) from None
+    return otp_item(number, params, warnings, tags=tags)

@@ -1,0 +1,60 @@
+"""A text file of `otpauth://` URIs, one a line (Ente Auth, Aegis, Authy exporters and others),
+or a single URI. `otpauth-migration://` lines (Google Authenticator) are accepted in the same file."""
+
+from __future__ import annotations
+
+from companion.importers.gauth import PREFIX as MIGRATION_PREFIX
+from companion.importers.gauth import parse_migration_uris
+from companion.importers.records import (
+    FormatError,
+    Parsed,
+    check_count,
+    item_error,
+    otp_from_uri,
+    otp_item,
+)
+
+
+def uri_lines(data: bytes) -> list[str]:
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormatError("otpauth list: the file is not UTF-8 text") from None
+    return [line.strip() for line in content.splitlines()]
+
+
+def label_of(uri: str) -> str:
+    """A label for messages, from the URI's path only (never the query, which holds the secret)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        return unquote(urlsplit(uri).path.lstrip("/"))[:80]
+    except ValueError:
+        return ""
+
+
+def parse(data: bytes, password=None) -> Parsed:
+    lines = uri_lines(data)
+    check_count(len(lines), "otpauth list")
+    parsed = Parsed("otpauth")
+    number = 0
+    migration: list[str] = []
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        if line.lower().startswith(MIGRATION_PREFIX):
+            migration.append(line)
+            continue
+        number += 1
+        if not line.lower().startswith("otpauth://"):
+            raise item_error(number, "", "not an otpauth:// URI")
+        params, warnings = otp_from_uri(line, number, label_of(line))
+        parsed.items.append(otp_item(number, params, warnings))
+    if migration:
+        items, notes = parse_migration_uris(migration, number + 1)
+        parsed.items.extend(items)
+        parsed.notes.extend(notes)
+        parsed.format = "google-authenticator" if number == 0 else "otpauth"
+    if number == 0 and not migration:
+        raise FormatError("otpauth list: no otpauth:// URI found in the file")
+    return parsed

@@ -1,0 +1,140 @@
+"""Our own JSON export (docs/export-format.md), encrypted (Argon2id + AES-256-GCM) or plain."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from companion.importers.ciphers import argon2id_key, wrong_password
+from companion.importers.records import (
+    FormatError,
+    Item,
+    Parsed,
+    PasswordSource,
+    check_count,
+    item_error,
+    load_json,
+    no_password,
+    otp_from_fields,
+    text,
+)
+
+WHAT = "OTP Companion export"
+FORMAT = "otp-companion-export"
+VERSION = 1
+AAD = b"otp-companion-export v1"
+
+
+def looks_like(doc: object) -> bool:
+    return isinstance(doc, dict) and doc.get("format") == FORMAT
+
+
+def _b64(value: object, field: str) -> bytes:
+    if not isinstance(value, str):
+        raise FormatError(f"{WHAT}: {field} is missing")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise FormatError(f"{WHAT}: {field} is not base64") from None
+
+
+def decrypt(doc: dict, password: PasswordSource) -> dict:
+    kdf = doc.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
+        raise FormatError(f"{WHAT}: unsupported key derivation (expected argon2id)")
+    memory_kib = kdf.get("memory_kib")
+    if not isinstance(memory_kib, int) or memory_kib % 1024:
+        raise FormatError(f"{WHAT}: Argon2id memory must be whole MiB")
+    key = argon2id_key(
+        password(),
+        _b64(kdf.get("salt"), "kdf.salt"),
+        kdf.get("iterations"),
+        memory_kib // 1024,
+        kdf.get("lanes"),
+        WHAT,
+    )
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = _b64(doc.get("nonce"), "nonce")
+    ciphertext = _b64(doc.get("ciphertext"), "ciphertext")
+    if len(nonce) != 12 or len(ciphertext) < 16:
+        raise FormatError(f"{WHAT}: nonce or ciphertext has a bad length")
+    try:
+        plain = AESGCM(key).decrypt(nonce, ciphertext, AAD)
+    except InvalidTag:
+        raise wrong_password(WHAT) from None
+    content = load_json(plain, WHAT)
+    if not isinstance(content, dict):
+        raise FormatError(f"{WHAT}: decrypted content is not a JSON object")
+    return content
+
+
+def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
+    doc = load_json(data, WHAT)
+    if not looks_like(doc):
+        raise FormatError(f"{WHAT}: not an OTP Companion export")
+    assert isinstance(doc, dict)
+    if doc.get("version") != VERSION:
+        raise FormatError(f"{WHAT}: unsupported version (this otpc reads version {VERSION})")
+    encrypted = doc.get("encrypted") is True
+    content = decrypt(doc, password) if encrypted else doc.get("content")
+    if not isinstance(content, dict) or not isinstance(content.get("customers"), list):
+        raise FormatError(f"{WHAT}: no customer list")
+    parsed = Parsed("otpc-json-encrypted" if encrypted else "otpc-json")
+    for customer in content["customers"]:
+        if not isinstance(customer, dict) or not isinstance(customer.get("entries"), list):
+            raise FormatError(f"{WHAT}: a customer has no entry list")
+        name = text(customer.get("name"), "customer name").strip()
+        notes = text(customer.get("notes"), "customer notes")
+        for entry in customer["entries"]:
+            number = len(parsed.items) + 1
+            check_count(number, WHAT)
+            parsed.items.append(parse_entry(number, entry, name, notes))
+    return parsed
+
+
+def parse_entry(number: int, entry: object, customer: str, customer_notes: str) -> Item:
+    if not isinstance(entry, dict):
+        raise item_error(number, "", "entry is not a JSON object")
+    label = str(entry.get("title", ""))[:60]
+    try:
+        title = text(entry.get("title"), "title").strip()
+        urls = entry.get("urls") or []
+        tags = entry.get("tags") or []
+        if not isinstance(urls, list) or not isinstance(tags, list):
+            raise ValueError("urls and tags must be lists")
+        item = Item(
+            number=number,
+            label=f"{customer}/{title}",
+            title=title or f"Entry {number}",
+            customer=customer,
+            customer_notes=customer_notes,
+            username=text(entry.get("username"), "username"),
+            password=text(entry.get("password"), "password"),
+            urls=tuple(text(u, "url") for u in urls),
+            notes=text(entry.get("notes"), "notes"),
+            tags=tuple(text(t, "tag") for t in tags),
+        )
+    except ValueError as exc:
+        raise item_error(number, label, str(exc)) from None
+    otp = entry.get("otp")
+    if otp is None:
+        return item
+    if not isinstance(otp, dict):
+        raise item_error(number, label, "otp is not a JSON object")
+    params, warnings = otp_from_fields(
+        number,
+        item.label,
+        kind=otp.get("type", "totp"),
+        secret=otp.get("secret"),
+        algorithm=otp.get("algorithm", "SHA1"),
+        digits=otp.get("digits", 6),
+        period=otp.get("period", 30),
+        counter=otp.get("counter", 0),
+        issuer=otp.get("issuer", ""),
+        account=otp.get("account", ""),
+    )
+    from dataclasses import replace
+
+    return replace(item, otp=params, warnings=tuple(warnings))
