@@ -1,0 +1,89 @@
+"""`otpc code` through a running, unlocked companion, using the standard library only.
+
+Handles exactly `otpc [--vault P] code REF [--json] [--at T]`; anything else (other commands, --watch,
+unknown flags, no companion, a locked one) returns None so click takes over.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+
+def parse(args: list[str]) -> tuple[str | None, str, bool, float | None] | None:
+    """(vault, ref, as_json, at) for the one shape we handle, else None."""
+    vault = None
+    rest = list(args)
+    if rest and rest[0].startswith("--vault"):
+        head = rest.pop(0)
+        if head.startswith("--vault="):
+            vault = head[len("--vault=") :]
+        elif head == "--vault" and rest:
+            vault = rest.pop(0)
+        else:
+            return None
+        if not vault:
+            return None
+    if not rest or rest.pop(0) != "code":
+        return None
+    ref, as_json, at = None, False, None
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json":
+            as_json = True
+        elif arg == "--at" or arg.startswith("--at="):
+            text = arg[len("--at=") :] if arg.startswith("--at=") else (rest.pop(0) if rest else "")
+            try:
+                at = float(text)
+            except ValueError:
+                return None
+            if not math.isfinite(at):
+                return None
+        elif arg.startswith("-") or ref is not None:
+            return None
+        else:
+            ref = arg
+    if not ref:
+        return None
+    return vault, ref, as_json, at
+
+
+def grouped(code: str) -> str:
+    n = len(code)
+    if n < 6:
+        return code
+    size = 3 if n % 3 == 0 else 4 if n % 4 == 0 else math.ceil(n / 2)
+    return " ".join(code[i : i + size] for i in range(0, n, size))
+
+
+def try_fast_path(args: list[str]) -> int | None:
+    parsed = parse(args)
+    if parsed is None:
+        return None
+    vault, ref, as_json, at = parsed
+    from companion.cli.control import ask
+    from companion.paths import vault_path
+
+    reply = ask(vault_path(vault), {"op": "code", "entry": ref, "at": at})
+    if reply is None:
+        return None
+    if not reply.get("ok"):
+        kind = reply.get("kind")
+        if kind not in ("not_found", "error"):
+            return None  # locked, or something new: the normal path decides
+        print(f"otpc: error: {reply.get('error', 'the companion refused')}", file=sys.stderr)
+        return 2 if kind == "not_found" else 1
+    result = {k: v for k, v in reply.items() if k != "ok"}
+    if "code" not in result:
+        return None
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    elif sys.stdout.isatty():
+        left = ""
+        if result.get("valid_until") is not None:
+            left = f"  ({math.ceil(result['remaining'])} s left)"
+        print(f"{grouped(result['code'])}{left}")
+    else:
+        print(result["code"])
+    return 0
