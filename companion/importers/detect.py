@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from companion.importers import aegis, andotp, bitwarden, keepass, otpc_json, twofas
 from companion.importers.csvfile import is_bitwarden, is_keepass
 from companion.importers.qr_image import is_image
-from companion.importers.records import FormatError
+from companion.importers.records import FormatError, load_json
 
 # format name -> "module:function" (loaded lazily by companion.importers.parse)
 FORMATS = {
@@ -49,12 +47,7 @@ def detect(data: bytes) -> str:
     if head.startswith((b"otpauth://", b"otpauth-migration://")):
         return "otpauth"
     if head.startswith((b"{", b"[")):
-        try:
-            doc = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise FormatError(
-                "the file starts like JSON but is not valid JSON (truncated or damaged?)"
-            ) from None
+        doc = load_json(data, "JSON file")
         found = _json_format(doc)
         if found:
             return found

@@ -1,0 +1,331 @@
+"""`otpc import` and `otpc export`: move secrets in from other apps' files, and out again.
+
+Parsing happens entirely before the vault is touched; the writes then happen in one transaction
+(`vault.batch()`), so a broken file, a wrong password or a failure half-way leaves the vault as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from companion.cli.common import State, emit_json, err_console, pass_state
+from companion.errors import UserError
+
+IMPORT_PASSWORD_ENV = "OTPC_IMPORT_PASSWORD"
+EXPORT_PASSWORD_ENV = "OTPC_EXPORT_PASSWORD"
+PROGRESS_FROM = 200  # items; below this an import is instant
+
+IMPORT_HELP = f"""Import OTP secrets and password entries from FILE_OR_URI.
+
+FILE_OR_URI is a file (otpauth URI list, Google Authenticator export URIs, a PNG/JPEG with QR
+codes, Aegis, 2FAS, Bitwarden JSON/CSV, KeePassXC CSV / KeePass XML, andOTP, or an `otpc export`
+JSON file; the format is detected from the content), '-' for stdin, or a single otpauth:// URI
+(beware: a URI on the command line is visible to other local users and in shell history).
+
+Everything is parsed first; then all entries are added in one transaction: any error leaves the
+vault unchanged. OTPs already in the vault (same secret, type and account) are skipped.
+
+The password of an encrypted file comes from ${IMPORT_PASSWORD_ENV}, else a hidden prompt on a
+terminal, else the next line of stdin (--file-password-stdin forces stdin). When the global
+--password-stdin is also given, stdin holds the master password on line 1 and the file's password
+on line 2.
+"""
+
+
+def file_password(state: State, from_stdin: bool, env: str, prompt: str, confirm: bool = False):
+    """A callable the importers call only if the file turns out to be encrypted."""
+
+    def read() -> str:
+        value = os.environ.get(env)
+        if value is not None:
+            return value
+        if from_stdin or not sys.stdin.isatty():
+            if state.password_stdin:
+                state.read_password()  # line 1 is the master password
+            line = sys.stdin.readline()
+            if not line:
+                raise UserError(f"the file is encrypted: give its password on stdin or in ${env}")
+            return line.rstrip("\r\n")
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+
+    return read
+
+
+def existing_titles(vault) -> dict[str, set[str]]:
+    titles: dict[str, set[str]] = {}
+    for entry in vault.entries():
+        titles.setdefault(entry.customer.casefold(), set()).add(entry.title.casefold())
+    return titles
+
+
+def row_json(row) -> dict:
+    item = row.item
+    out = {
+        "number": item.number,
+        "label": item.label,
+        "status": row.status,
+        "customer": row.customer,
+        "title": row.title,
+        "reason": row.reason,
+        "warnings": list(item.warnings),
+    }
+    if item.otp is not None:
+        out["otp"] = {
+            "type": item.otp.type,
+            "issuer": item.otp.issuer,
+            "account": item.otp.account,
+            "algorithm": item.otp.algorithm,
+            "digits": item.otp.digits,
+            "period": item.otp.period,
+        }
+    return out
+
+
+def print_table(rows) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from companion.cli.common import console
+
+    table = Table(title="Import plan", show_lines=False)
+    for column in ("#", "Action", "Customer", "Title", "OTP", "Note"):
+        table.add_column(column)
+    for row in rows:
+        otp = row.item.otp
+        kind = f"{otp.type} {otp.algorithm} {otp.digits}" if otp else "-"
+        note = row.reason or "; ".join(row.item.warnings)
+        cells = (str(row.item.number), row.status, row.customer, row.title or row.item.label)
+        table.add_row(*(Text(c) for c in (*cells, kind, note)))
+    console().print(table)
+
+
+def write_rows(vault, rows) -> None:
+    """Add every IMPORT row inside one transaction; any failure rolls all of it back."""
+    from companion.importers.plan import IMPORT
+    from companion.importers.records import item_error
+
+    todo = [r for r in rows if r.status == IMPORT]
+    progress = None
+    if len(todo) >= PROGRESS_FROM:
+        from rich.progress import Progress
+
+        progress = Progress(console=err_console(), transient=True)
+        task = progress.add_task("importing", total=len(todo))
+        progress.start()
+    customers: dict[str, str] = {c.name.casefold(): c.id for c in vault.customers()}
+    try:
+        with vault.batch():
+            for row in todo:
+                item = row.item
+                try:
+                    cid = customers.get(row.customer.casefold())
+                    if cid is None:
+                        cid = vault.add_customer(row.customer, item.customer_notes).id
+                        customers[row.customer.casefold()] = cid
+                    entry = vault.add_entry(
+                        cid,
+                        row.title,
+                        username=item.username,
+                        password=item.password,
+                        urls=item.urls,
+                        notes=item.notes,
+                        tags=item.tags,
+                    )
+                    if item.otp is not None:
+                        vault.set_otp(entry.id, item.otp, actor="import")
+                except UserError as exc:
+                    raise item_error(item.number, item.label, f"{exc}; nothing was imported") from None
+                if progress is not None:
+                    progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+@click.command("import", help=IMPORT_HELP)
+@click.argument("source", metavar="FILE_OR_URI")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(
+        [
+            "auto", "otpauth", "google-authenticator", "qr", "aegis", "2fas", "bitwarden-json",
+            "bitwarden-csv", "keepassxc-csv", "keepass-xml", "andotp", "otpc-json",
+        ]
+    ),
+    help="Skip detection and read the file as this format.",
+)
+@click.option("--customer", help="Put every entry under this customer (created if missing).")
+@click.option(
+    "--file-password-stdin",
+    is_flag=True,
+    help="Read the import file's password from stdin (after the master password line, if any).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_state
+def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run, as_json):
+    from companion.importers import parse, read_source
+    from companion.importers.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
+
+    if source.strip().lower().startswith("otpauth"):
+        err_console().print(
+            "warning: a URI given as an argument is visible in the process list and shell "
+            "history; prefer a file or '-' (stdin)",
+            markup=False,
+        )
+    if source == "-" and file_password_stdin:
+        raise UserError("--file-password-stdin cannot be used when the file itself comes from stdin")
+    data = read_source(source)
+    getter = file_password(
+        state, file_password_stdin, IMPORT_PASSWORD_ENV, "Password of the file to import"
+    )
+    parsed = parse(data, fmt, password=getter)
+    vault = state.vault()
+    rows = plan(
+        parsed.items,
+        existing_otps=vault.all_otp_params().values(),
+        existing_titles=existing_titles(vault),
+        customer=customer,
+        default_customer=DEFAULT_CUSTOMER,
+    )
+    if not dry_run:
+        write_rows(vault, rows)
+    counts = summary(rows)
+    if as_json:
+        emit_json(
+            {
+                "format": parsed.format,
+                "dry_run": dry_run,
+                "imported": 0 if dry_run else counts[IMPORT],
+                "would_import": counts[IMPORT] if dry_run else 0,
+                "duplicates": counts[DUPLICATE],
+                "refused": counts[REFUSED],
+                "notes": parsed.notes,
+                "items": [row_json(r) for r in rows],
+            }
+        )
+        return
+    if dry_run or len(rows) <= 50:
+        print_table(rows)
+    else:  # a long import: list only what was not imported
+        for row in rows:
+            if row.status != IMPORT:
+                click.echo(f"{row.status}: #{row.item.number} {row.item.label}: {row.reason}")
+    for note in parsed.notes:
+        click.echo(f"note: {note}", err=True)
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{parsed.format}: {verb} {counts[IMPORT]}, skipped {counts[DUPLICATE]} duplicate(s), "
+        f"refused {counts[REFUSED]}" + (" (dry run: nothing changed)" if dry_run else "")
+    )
+
+
+EXPORT_WARNING = (
+    "warning: this export contains OTP secrets{pw}: anyone who gets the file can generate your "
+    "codes. Keep it safe and delete it when done."
+)
+
+
+def collect(vault, fmt: str, customer: str | None) -> list:
+    """The records to export, read through the audited vault API (reason "export")."""
+    from companion.importers.records import Item
+
+    notes = {c.id: c.notes for c in vault.customers()}
+    items = []
+    for number, entry in enumerate(vault.entries(customer=customer), start=1):
+        if fmt != "json" and not entry.has_otp:
+            continue
+        otp = vault.otp_params(entry.id, reason="export") if entry.has_otp else None
+        password = ""
+        if fmt == "json" and entry.password:
+            password = vault.reveal_password(entry.id)
+        items.append(
+            Item(
+                number=number,
+                label=entry.ref,
+                title=entry.title,
+                customer=entry.customer,
+                customer_notes=notes.get(entry.customer_id, ""),
+                username=entry.username,
+                password=password,
+                urls=entry.urls,
+                notes=entry.notes,
+                tags=entry.tags,
+                otp=otp,
+            )
+        )
+    return items
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["otpauth", "aegis", "json"]),
+    help="otpauth: one URI a line; aegis: an Aegis vault; json: ours, with password entries.",
+)
+@click.option(
+    "--encrypted/--plain",
+    default=None,
+    help="Encrypt the file with a password (default for aegis and json; otpauth is always plain).",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (0600).")
+@click.option("--customer", help="Export only this customer's entries.")
+@click.option(
+    "--file-password-stdin",
+    is_flag=True,
+    help=f"Read the export password from stdin (else ${EXPORT_PASSWORD_ENV} or a prompt).",
+)
+@pass_state
+def export_cmd(state: State, fmt, encrypted, output, customer, file_password_stdin):
+    """Export OTP secrets (and, with --format json, password entries) to a file or stdout.
+
+    The export password comes from $OTPC_EXPORT_PASSWORD, else a hidden prompt (asked twice),
+    else the next line of stdin (after the master password line when --password-stdin is given).
+    """
+    from pathlib import Path
+
+    from companion.paths import write_private_file
+
+    if encrypted is None:
+        encrypted = fmt != "otpauth"
+    if encrypted and fmt == "otpauth":
+        raise UserError("otpauth lists cannot be encrypted: use --format aegis or json")
+    vault = state.vault()
+    password = None
+    if encrypted:
+        password = file_password(
+            state, file_password_stdin, EXPORT_PASSWORD_ENV, "Password for the export", True
+        )()
+        if not password:
+            raise UserError("the export password must not be empty")
+    items = collect(vault, fmt, customer)
+    if fmt == "otpauth":
+        from companion.exporters.otpauth import to_otpauth
+
+        data = to_otpauth(items)
+    elif fmt == "aegis":
+        from companion.exporters.aegis import to_aegis
+
+        data = to_aegis(items, password)
+    else:
+        from companion.exporters.otpc_json import to_json
+
+        data = to_json(items, password)
+    what = " and passwords" if fmt == "json" else ""
+    enc = "" if encrypted else " in plain text"
+    click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
+    if output:
+        write_private_file(Path(output).expanduser().resolve(), data)
+        count = sum(1 for i in items if fmt == "json" or i.otp is not None)
+        click.echo(f"exported {count} entr{'y' if count == 1 else 'ies'} to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()

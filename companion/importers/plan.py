@@ -1,0 +1,92 @@
+"""Decide, before anything is written, what an import will do with each item: import it (under
+which customer and title), skip it as a duplicate of an OTP already in the vault (same secret, type
+and account), or refuse it (and why). Pure: the caller passes in what the vault already holds."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from companion.importers.records import Item
+from companion.otp import OtpParams
+
+DEFAULT_CUSTOMER = "Imported"
+MAX_NAME = 200
+
+IMPORT, DUPLICATE, REFUSED = "import", "duplicate", "refused"
+
+
+@dataclass(frozen=True)
+class Row:
+    item: Item
+    status: str  # IMPORT | DUPLICATE | REFUSED
+    customer: str = ""
+    title: str = ""
+    reason: str = ""
+
+
+def duplicate_key(params: OtpParams) -> bytes:
+    """A digest naming (type, secret, account): equal digests ⇔ an exact duplicate. Comparing
+    digests (not secrets) keeps secret-dependent timing out of the dictionary lookups."""
+    material = "\0".join((params.type, params.secret, params.account.strip().casefold()))
+    return hashlib.sha256(material.encode("utf-8")).digest()
+
+
+def clean_name(text: str, fallback: str) -> str:
+    """A customer name or title the vault accepts: printable, one line, no '/', ≤ 200 chars."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text or "")
+    cleaned = " ".join(cleaned.replace("/", "-").split())
+    return (cleaned or fallback)[:MAX_NAME].strip() or fallback
+
+
+def unique_title(title: str, account: str, taken: set[str]) -> str:
+    candidates = [title]
+    if account and account.casefold() not in title.casefold():
+        candidates.append(clean_name(f"{title} ({account})", title))
+    for candidate in candidates:
+        if candidate.casefold() not in taken:
+            return candidate
+    base, n = candidates[-1], 2
+    while f"{base} {n}".casefold() in taken:
+        n += 1
+    return f"{base[: MAX_NAME - 8]} {n}"
+
+
+def plan(
+    items: Iterable[Item],
+    *,
+    existing_otps: Iterable[OtpParams],
+    existing_titles: dict[str, set[str]],
+    customer: str | None = None,
+    default_customer: str = DEFAULT_CUSTOMER,
+) -> list[Row]:
+    """One Row per item. `existing_titles` maps casefolded customer name → casefolded titles."""
+    seen = {duplicate_key(p) for p in existing_otps}
+    titles = {name: set(t) for name, t in existing_titles.items()}
+    rows: list[Row] = []
+    for item in items:
+        if item.refused:
+            rows.append(Row(item, REFUSED, reason=item.refused))
+            continue
+        if item.otp is not None:
+            key = duplicate_key(item.otp)
+            if key in seen:
+                rows.append(Row(item, DUPLICATE, reason="same secret, type and account"))
+                continue
+            seen.add(key)
+        target = clean_name(customer or item.customer, default_customer)
+        taken = titles.setdefault(target.casefold(), set())
+        fallback = f"Entry {item.number}"
+        account = item.otp.account if item.otp else item.username
+        title = unique_title(clean_name(item.title, fallback), account, taken)
+        taken.add(title.casefold())
+        rows.append(Row(item, IMPORT, customer=target, title=title))
+    return rows
+
+
+def summary(rows: list[Row]) -> dict[str, int]:
+    counts = {IMPORT: 0, DUPLICATE: 0, REFUSED: 0}
+    for row in rows:
+        counts[row.status] += 1
+    return counts
