@@ -120,7 +120,16 @@ def openapi_document(port: int) -> dict:
     }
 
 
+def _generic_server_header() -> None:
+    """aiohttp's own low-level replies (malformed HTTP, missing Host) bypass on_response_prepare and
+    name the Python and aiohttp versions; make its default Server header generic for this process."""
+    from aiohttp import web_response
+
+    web_response.SERVER_SOFTWARE = "otpc"
+
+
 def make_app(companion) -> web.Application:
+    _generic_server_header()
     app = web.Application(middlewares=[guard, signed], client_max_size=64 * 1024)
     app[COMPANION] = companion
     for path, (handler, _write, _summary) in api.ROUTES.items():

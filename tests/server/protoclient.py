@@ -195,7 +195,7 @@ class ProtoClient:
     def signed_headers(self, path, body: bytes, *, ts=None, nonce=None, host=None) -> dict:
         ts = int(time.time()) if ts is None else ts
         nonce = nonce or b64u(os.urandom(16))
-        host = host or self.host
+        host = self.host if host is None else host
         text = canonical_request("POST", path, host, self.client_id, ts, nonce, body)
         return {
             "Host": host,
