@@ -7,6 +7,7 @@ floor(t / period), and pyotp's own TOTP refuses periods over 120 s and secrets u
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -79,7 +80,13 @@ def hotp_code(secret: str, counter: int, algorithm: str = "SHA1", digits: int = 
 
 
 def time_step(at: float, period: int) -> int:
-    return int(at // period)
+    """floor(at / period), the RFC 6238 T; OtpError for times no code can be made for."""
+    if not isinstance(at, int | float) or not math.isfinite(at) or at < 0:
+        raise OtpError("time must be a finite, non-negative number of unix seconds")
+    step = int(at // period)
+    if step >= 2**64:
+        raise OtpError("time is too far in the future for an 8-byte TOTP counter")
+    return step
 
 
 def totp_code(
