@@ -321,3 +321,8 @@ def test_code_on_a_terminal_is_grouped(rfc):
 def test_unknown_entry_is_one_line(rfc):
     line = one_line_error(rfc.run("code", "RFC/Nope"))
     assert "no entry 'RFC/Nope'" in line
+
+
+@pytest.mark.parametrize("at", ["nan", "inf", "-5", "1e300"])
+def test_impossible_at_is_one_line(rfc, at):
+    assert "time" in one_line_error(rfc("code", "RFC/SHA1", f"--at={at}"))

@@ -152,3 +152,17 @@ def test_steam_timing_uses_30_seconds():
     p = OtpParams(type="steam", secret=STEAM_SECRET).checked()
     assert valid_until(p, 31) == 60
     assert remaining(p, 31) == 29
+
+
+@pytest.mark.parametrize("at", [float("nan"), float("inf"), -1, -0.5, 1e300, "59"])
+def test_impossible_times_are_user_errors(at):
+    with pytest.raises(OtpError, match="time"):
+        code(OtpParams(secret="JBSWY3DPEHPK3PXP").checked(), at)
+    with pytest.raises(OtpError, match="time"):
+        steam_code("JBSWY3DPEHPK3PXP", at)
+
+
+def test_time_zero_and_fractional_seconds():
+    p = OtpParams(secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", digits=8).checked()
+    assert code(p, 0) == code(p, 29.999) == "84755224"
+    assert code(p, 59) == "94287082"
