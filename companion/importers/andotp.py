@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from companion.importers.ciphers import PBKDF2_MAX_ITERATIONS, gcm_open, pbkdf2_key, wrong_password
+from companion.importers.ciphers import gcm_open, pbkdf2_key, wrong_password
 from companion.importers.records import (
     FormatError,
     Item,
@@ -28,6 +28,8 @@ from companion.importers.records import (
 WHAT = "andOTP backup"
 TYPES = {"TOTP": "totp", "HOTP": "hotp", "STEAM": "steam"}
 MIN_ENCRYPTED = 4 + 12 + 12 + 16
+# andOTP writes 140,000–160,000 iterations; a header claiming more than this is not andOTP's.
+MAX_ITERATIONS = 1_000_000
 
 
 def looks_like(doc: object) -> bool:
@@ -43,7 +45,7 @@ def new_format_iterations(data: bytes) -> int:
     if len(data) < MIN_ENCRYPTED:
         return 0
     iterations = int.from_bytes(data[:4], "big")
-    return iterations if 1 <= iterations <= PBKDF2_MAX_ITERATIONS else 0
+    return iterations if 1 <= iterations <= MAX_ITERATIONS else 0
 
 
 def decrypt(data: bytes, password: PasswordSource) -> bytes:

@@ -23,11 +23,13 @@ def decode_texts(data: bytes) -> list[str]:
         image = Image.open(io.BytesIO(data))  # reads the header only
         width, height = image.size
         if width * height > MAX_PIXELS:
-            raise FormatError(f"image is {width}×{height} pixels, larger than we read; crop it")
+            raise FormatError(f"the image is {width}×{height} pixels, larger than we read; crop it")
         image.load()
     except FormatError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise FormatError("the image is larger than we read; crop it") from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise FormatError("the image is damaged or not a PNG/JPEG we can read") from None
     if image.mode not in ("L", "RGB", "RGBA"):
         image = image.convert("RGB")
