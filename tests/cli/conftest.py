@@ -49,12 +49,13 @@ class Otpc:
 
     def run(self, *args: str, input: str | None = None, env: dict | None = None) -> Result:
         """A real subprocess of the installed console script."""
+        merged = {**self.env, **(env or {})}
         proc = subprocess.run(
             [str(OTPC), "--vault", str(self.vault), *args],
             input=input if input is not None else "",
             capture_output=True,
             text=True,
-            env={**self.env, **(env or {})},
+            env={k: v for k, v in merged.items() if v is not None},
             timeout=60,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)

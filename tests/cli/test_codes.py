@@ -6,7 +6,9 @@ import json
 import os
 import pty
 import re
+import select
 import subprocess
+import time
 
 import pytest
 from conftest import OTPC, one_line_error
@@ -258,8 +260,11 @@ def test_otp_qr(rfc):
     assert "has no OTP" in one_line_error(rfc("otp", "qr", "RFC/HOTP", "--yes"))
 
 
-def run_in_pty(otpc, args, answer: bytes = b"", timeout: float = 60) -> tuple[str, int]:
-    """Run the real otpc with a pseudo-terminal as stdin/stdout/stderr; return (output, exit code)."""
+def run_in_pty(otpc, args, answer: bytes = b"", timeout: float = 60, expect=()) -> tuple[str, int]:
+    """Run the real otpc with a pseudo-terminal as stdin/stdout/stderr; return (output, exit code).
+    `expect`: (text, reply) pairs: type `reply` once `text` has appeared (after a prompt, so that a
+    hidden prompt really hides it). A process still running after `timeout` (e.g. stuck at a
+    prompt) is killed and fails the test."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [str(OTPC), "--vault", str(otpc.vault), *args],
@@ -272,8 +277,17 @@ def run_in_pty(otpc, args, answer: bytes = b"", timeout: float = 60) -> tuple[st
     os.close(follower)
     if answer:
         os.write(leader, answer)
-    chunks = []
+    chunks: list[bytes] = []
+    answered: list = []
+    answered_upto = [0]
+    deadline = time.monotonic() + timeout
     while True:
+        ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            proc.kill()
+            proc.wait()
+            os.close(leader)
+            pytest.fail(f"otpc {' '.join(args)} did not finish: {b''.join(chunks)!r}")
         try:
             data = os.read(leader, 65536)
         except OSError:  # EIO: the child closed the terminal
@@ -281,6 +295,11 @@ def run_in_pty(otpc, args, answer: bytes = b"", timeout: float = 60) -> tuple[st
         if not data:
             break
         chunks.append(data)
+        pending = list(expect)[len(answered) :]
+        if pending and pending[0][0].encode() in b"".join(chunks)[answered_upto[0] :]:
+            answered.append(pending[0])
+            answered_upto[0] = len(b"".join(chunks))
+            os.write(leader, pending[0][1])
     os.close(leader)
     code = proc.wait(timeout=timeout)
     return b"".join(chunks).decode("utf-8", "replace"), code
@@ -326,3 +345,36 @@ def test_unknown_entry_is_one_line(rfc):
 @pytest.mark.parametrize("at", ["nan", "inf", "-5", "1e300"])
 def test_impossible_at_is_one_line(rfc, at):
     assert "time" in one_line_error(rfc("code", "RFC/SHA1", f"--at={at}"))
+
+
+def test_secret_prompt_is_hidden(otpc):
+    otpc.ok("customer", "add", "C")
+    otpc.ok("entry", "add", "--customer", "C", "--title", "T")
+    out, code = run_in_pty(
+        otpc,
+        ["otp", "set", "C/T"],
+        expect=[("OTP secret or otpauth:// URI", b"jbswy3dpehpk3pxp\r")],
+    )
+    assert code == 0, out
+    assert "OTP secret or otpauth:// URI" in out
+    assert "jbswy3dpehpk3pxp" not in out.lower()  # not echoed
+    plain = ANSI.sub("", out)
+    assert "lowercase" in plain and "OTP set for C/T" in plain
+    assert otpc.ok("code", "C/T", "--at", "0") == "282760\n"
+
+
+def test_init_in_a_terminal_asks_twice(bare):
+    env = {k: v for k, v in bare.env.items() if k != "OTPC_PASSWORD"}
+    bare.env = env
+    out, code = run_in_pty(
+        bare,
+        ["init", "--kdf-ms", "1"],
+        expect=[
+            ("New master password", b"typed pw 1\r"),
+            ("Repeat for confirmation", b"typed pw 1\r"),
+        ],
+    )
+    assert code == 0, out
+    assert "typed pw 1" not in out
+    r = bare("customer", "list", "--json", env={"OTPC_PASSWORD": "typed pw 1"})
+    assert r.code == 0 and json.loads(r.out) == []

@@ -1,0 +1,109 @@
+"""With a real `otpc serve` running and unlocked, `entry list` and `code --watch` ask it over the
+control socket (no password needed); once it is locked, they open the vault themselves."""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import one_line_error
+from test_codes import ANSI, run_in_pty
+
+SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC seed "12345678901234567890"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(otpc, tmp_path):
+    otpc.env["OTPC_SOCKET"] = str(tmp_path / "c.sock")
+    otpc.ok("customer", "add", "Acme")
+    otpc.ok("entry", "add", "--customer", "Acme", "--title", "Mail", "--username", "tech")
+    otpc.ok("otp", "set", "Acme/Mail", "--digits", "8", input=SECRET + "\n")
+    otpc.ok("entry", "add", "--customer", "Acme", "--title", "VPN")
+    otpc.ok("otp", "set", "Acme/VPN", "--type", "hotp", input=SECRET + "\n")
+    log = tmp_path / "serve.log"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "companion.cli.entry",
+            "--vault",
+            str(otpc.vault),
+            "serve",
+            "--port",
+            str(free_port()),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "ab"),
+        env=otpc.env,
+    )
+    from companion.cli.control import ask
+
+    deadline = time.time() + 30
+    while not (ask(otpc.vault, {"op": "status"}) or {}).get("ok"):
+        assert proc.poll() is None, log.read_text()
+        assert time.time() < deadline, log.read_text()
+        time.sleep(0.05)
+    yield otpc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+NO_PASSWORD = {"OTPC_PASSWORD": None}
+
+
+def test_entry_list_through_companion_then_vault_when_locked(served):
+    r = served("entry", "list", "--json", env=NO_PASSWORD)
+    assert r.code == 0, r.err
+    assert [(e["customer"], e["title"], e["has_otp"]) for e in json.loads(r.out)] == [
+        ("Acme", "Mail", True),
+        ("Acme", "VPN", True),
+    ]
+    assert [
+        e["title"]
+        for e in json.loads(
+            served.ok("entry", "list", "--json", "--search", "vpn", env=NO_PASSWORD)
+        )
+    ] == ["VPN"]
+    assert "no customer" in one_line_error(
+        served("entry", "list", "--customer", "Nope", env=NO_PASSWORD)
+    )
+    assert served.run("lock").code == 0
+    # Locked companion: the CLI opens the vault itself, so now it needs the password.
+    assert "no password" in one_line_error(served("entry", "list", "--json", env=NO_PASSWORD))
+    assert len(json.loads(served.ok("entry", "list", "--json"))) == 2
+
+
+def test_watch_through_companion_needs_no_password(served):
+    env = {k: v for k, v in served.env.items() if k != "OTPC_PASSWORD"}
+    served.env, saved = env, served.env
+    try:
+        out, code = run_in_pty(
+            served, ["code", "Acme/Mail", "--watch", "--at", "59", "--count", "2"]
+        )
+    finally:
+        served.env = saved
+    assert code == 0, out
+    assert "9428 7082" in ANSI.sub("", out)
+
+
+def test_hotp_counter_shared_between_companion_and_cli(served):
+    via_companion = served.run("code", "Acme/VPN", env=NO_PASSWORD)
+    assert via_companion.out == "755224\n", via_companion.err
+    assert served.run("lock").code == 0
+    assert served.run("code", "Acme/VPN").out == "287082\n"  # straight from the vault file
+    events = json.loads(served.ok("audit", "--entry", "Acme/VPN", "--json"))
+    assert [e["action"] for e in events][-2:] == ["code", "code"]
