@@ -113,6 +113,18 @@ def code(state: State, ref: str, at: float | None, as_json: bool, watch_: bool, 
         click.echo(result["code"])
 
 
+def _audited_entry_id(vault, ref: str) -> str:
+    """The entry's id; a removed entry's events stay findable by its full id."""
+    from companion.errors import NotFound
+
+    try:
+        return vault.entry(ref).id
+    except NotFound:
+        if len(ref) == 32 and all(c in "0123456789abcdef" for c in ref):
+            return ref
+        raise
+
+
 @click.command()
 @click.option("--entry", "ref", default=None, metavar="ENTRY", help="Only events of this entry.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the last N events.")
@@ -121,8 +133,14 @@ def code(state: State, ref: str, at: float | None, as_json: bool, watch_: bool, 
 def audit(state: State, ref: str | None, limit: int | None, as_json: bool) -> None:
     """The audit log: every code, password and secret shown, and by whom (oldest first)."""
     vault = state.vault()
-    entry_id = vault.entry(ref).id if ref else None
-    events = vault.audit(entry=entry_id, limit=limit)
+    if ref:
+        # Filtered here, not by vault.audit(entry=...): that one resolves the entry, so a removed
+        # entry's history could not be asked for.
+        entry_id = _audited_entry_id(vault, ref)
+        events = [e for e in vault.audit() if e.entry_id == entry_id]
+        events = events[-limit:] if limit else events
+    else:
+        events = vault.audit(limit=limit)
     if as_json:
         emit_json([e.public() for e in events])
         return

@@ -42,7 +42,7 @@ def entry() -> None:
 def add(state: State, customer_ref, title, username, urls, notes, tags, password_prompt, as_json):
     """Add an entry. Its password is never an argument: use --password-prompt."""
     vault = state.vault()
-    password = state.read_secret("Entry password") if password_prompt else ""
+    password = state.read_secret("Entry password", confirm=True) if password_prompt else ""
     e = vault.add_entry(customer_ref, title, username=username, password=password, urls=urls,
                         notes=notes, tags=tags)
     if as_json:
@@ -145,7 +145,7 @@ def edit(state: State, ref, title, username, urls, clear_urls, notes, tags, cust
     """Change an entry's fields; those not given stay as they are."""
     vault = state.vault()
     vault.entry(ref)  # resolve (and fail) before asking for a password
-    password = state.read_secret("New entry password") if password_prompt else None
+    password = state.read_secret("New entry password", confirm=True) if password_prompt else None
     e = vault.update_entry(
         ref,
         title=title,

@@ -123,6 +123,11 @@ def test_code_is_audited(rfc):
     assert len(json.loads(rfc.ok("audit", "--json", "--limit", "1"))) == 1
     table = rfc.ok("audit")
     assert "RFC/SHA1" in table and "otp_set" in table
+    entry_id = json.loads(rfc.ok("entry", "show", "RFC/SHA1", "--json"))["id"]
+    rfc.ok("entry", "rm", "RFC/SHA1", "--yes")
+    gone = json.loads(rfc.ok("audit", "--entry", entry_id, "--json"))
+    assert [e["action"] for e in gone] == ["otp_set", "code", "otp_remove"]
+    assert f"{entry_id[:8]} (removed)" in rfc.ok("audit")
 
 
 def test_secret_argument_works_but_warns(otpc):
