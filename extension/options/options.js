@@ -1,0 +1,66 @@
+// Settings: companion port, pairing status and unpair, clipboard clearing, "submit after fill" sites.
+import { ask, h, toast } from "../lib/dom.js";
+import { shortDate } from "../lib/format.js";
+import { registrableDomain } from "../lib/domain.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function showPairing() {
+  const info = await ask("pairingInfo");
+  const box = $("pairing");
+  if (!info) {
+    box.replaceChildren("Not paired. Run ", h("code", {}, "otpc pair"), " and type the code in the toolbar popup.");
+    $("unpair").classList.add("hidden");
+    return;
+  }
+  const scope = info.scope?.write === false ? "read-only" : "read-write";
+  const customers = info.scope?.customers ? `${info.scope.customers.length} customer(s)` : "all customers";
+  box.replaceChildren(h("div", { id: "pairing-name" }, h("b", {}, info.clientName)),
+    h("div", {}, `Paired on ${shortDate(info.pairedAt)} \u00b7 ${scope} \u00b7 ${customers}`),
+    h("div", { class: "small" }, `Client id ${info.clientId}`));
+  $("unpair").classList.remove("hidden");
+}
+
+function showSites(sites) {
+  $("submit-sites").replaceChildren(...(sites.length ? sites.map((site) => h("li", {}, site,
+    h("button", { type: "button", class: "ghost", "aria-label": `Remove ${site}`, onclick: async () => {
+      const s = await ask("getSettings");
+      showSites((await ask("setSettings", { changes: { submitSites: s.submitSites.filter((x) => x !== site) } })).submitSites);
+    } }, "Remove"))) : [h("li", { class: "muted" }, "No sites: codes are filled, never submitted.")]));
+}
+
+async function init() {
+  const s = await ask("getSettings");
+  $("port").value = s.port;
+  $("clear-clipboard").checked = s.clearClipboard;
+  showSites(s.submitSites);
+  await showPairing();
+}
+
+$("port-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await ask("setSettings", { changes: { port: $("port").value } });
+    toast("Port saved", "ok");
+  } catch (err) {
+    toast(err.message, "bad");
+  }
+});
+$("clear-clipboard").addEventListener("change", async (event) => {
+  await ask("setSettings", { changes: { clearClipboard: event.target.checked } });
+  toast("Saved", "ok");
+});
+$("site-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const site = registrableDomain($("site").value);
+  if (!site) return toast("Type a site such as example.com", "bad");
+  const s = await ask("getSettings");
+  showSites((await ask("setSettings", { changes: { submitSites: [...s.submitSites, site] } })).submitSites);
+  $("site").value = "";
+});
+$("unpair").addEventListener("click", async () => {
+  if (!confirm("Unpair this browser? It forgets its keys; to use it again, pair with a new `otpc pair` code. (To revoke it on the companion too: `otpc clients revoke`.)")) return;
+  await ask("unpair");
+  await showPairing();
+});
+init();
