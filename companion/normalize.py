@@ -62,7 +62,7 @@ def normalize_secret(raw: str, *, force: bool = False) -> NormalizedSecret:
             shown = ch if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
             hint = ""
             if ch in "0189":
-                hint = " (base32 has no 0, 1, 8 or 9; did you mean O, I, B or g?)"
+                hint = " (base32 has no 0, 1, 8 or 9: check for O, I or B)"
             elif ch == "=":
                 hint = " ('=' padding may only come at the end)"
             raise SecretError(

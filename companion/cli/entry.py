@@ -36,8 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("otpc: aborted", err=True)
         return 1
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message())
+        return 0
+    except click.UsageError as exc:
+        # One line, like every other user error; the usage block is one `--help` away.
+        command = exc.ctx.command_path if exc.ctx else "otpc"
+        click.echo(f"otpc: error: {exc.format_message()} (see '{command} --help')", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"otpc: error: {exc.format_message()}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("otpc: interrupted", err=True)

@@ -456,9 +456,12 @@ class Vault:
         with self.store.write(durable=False):
             self._r.append_audit(action, found, actor, clean_text(detail, "detail")[:200])
 
-    def audit(self, *, entry: str | None = None, limit: int | None = None) -> list[AuditEvent]:
-        """The audit log, oldest first; optionally one entry's events, optionally the last N."""
-        entry_id = self.entry(entry).id if entry else None
+    def audit(self, *, entry: str | None = None, entry_id: str | None = None,
+              limit: int | None = None) -> list[AuditEvent]:
+        """The audit log, oldest first; optionally one entry's events (by ref, or by id, which also
+        finds the history of a removed entry), optionally only the last N."""
+        if entry:
+            entry_id = self.entry(entry).id
         events = [e for e in self._r.read_audit() if entry_id is None or e.entry_id == entry_id]
         return events[-limit:] if limit else events
 
