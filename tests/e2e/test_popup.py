@@ -151,7 +151,7 @@ def test_search_and_keyboard(paired, pages):
     assert page.evaluate("document.activeElement.id") == "search"
     page.keyboard.type("globex")
     page.wait_for_selector("#results li.row")
-    assert set(page.locator("#results .title").all_inner_texts()) == {"VPN", "Steam", "Wiki"}
+    assert {"VPN", "Steam", "Wiki"} <= set(page.locator("#results .title").all_inner_texts())
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.classList.contains('row')")
     page.close()
