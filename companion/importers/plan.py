@@ -64,6 +64,7 @@ def plan(
     """One Row per item. `existing_titles` maps casefolded customer name → casefolded titles."""
     seen = {duplicate_key(p) for p in existing_otps}
     titles = {name: set(t) for name, t in existing_titles.items()}
+    spelled: dict[str, str] = {}
     rows: list[Row] = []
     for item in items:
         if item.refused:
@@ -76,6 +77,7 @@ def plan(
                 continue
             seen.add(key)
         target = clean_name(customer or item.customer, default_customer)
+        target = spelled.setdefault(target.casefold(), target)  # first spelling wins
         taken = titles.setdefault(target.casefold(), set())
         fallback = f"Entry {item.number}"
         account = item.otp.account if item.otp else item.username
