@@ -330,3 +330,25 @@ def test_terminal_qr_scans_back():
     padded.paste(img, (40, 40))
     found = zxingcpp.read_barcodes(padded)
     assert [b.text for b in found] == [uri]
+
+
+def test_uri_argument_warns_and_stdin_source(vault_path, monkeypatch, capsys):
+    uri = otpauth("totp", "ACME:alice", B32_SHA1, digits=8)
+    assert run(["import", uri], monkeypatch) == 0
+    captured = capsys.readouterr()
+    assert "process list" in captured.err and B32_SHA1 not in captured.err
+    listing = otpauth("totp", "Other:bob", B32_OTHER) + "\n"
+    assert run(["import", "-", "--customer", "Piped"], monkeypatch, stdin=listing) == 0
+    v = opened(vault_path)
+    assert sorted(e.ref for e in v.entries()) == ["Imported/ACME", "Piped/Other"]
+    v.close()
+
+
+def test_export_otpauth_to_stdout(vault_path, monkeypatch, capfdbinary):
+    fill(vault_path)
+    assert run(["export", "--format", "otpauth"], monkeypatch) == 0
+    out, err = capfdbinary.readouterr()
+    lines = out.decode().splitlines()
+    assert len(lines) == 4 and all(line.startswith("otpauth://") for line in lines)
+    assert b"contains OTP secrets" in err
+    assert run(["export", "--format", "otpauth", "--encrypted"], monkeypatch) == 1
