@@ -321,6 +321,17 @@ async function start() {
   }
 }
 
+/** The first screen: the answer early.js already asked for (one round trip, started in <head>). */
+async function firstStart() {
+  const early = await globalThis.OTPC_EARLY;
+  if (!early) return start();
+  tabId = early.tabId;
+  const reply = await early.reply;
+  document.body.dataset.timing = `${early.asked.toFixed(1)} ${(performance.now() - early.asked).toFixed(1)}`;
+  if (!reply?.ok) return start();
+  render(reply.value);
+}
+
 watchSkew((off) => {
   const el = document.getElementById("skew");
   el.textContent = off ? "This computer's clock differs from the companion's by more than 10 seconds; the countdown follows the companion." : "";
@@ -328,4 +339,4 @@ watchSkew((off) => {
 });
 document.getElementById("open-manage").addEventListener("click", () => ext.tabs.create({ url: ext.runtime.getURL("manage/manage.html") }));
 document.getElementById("open-options").addEventListener("click", () => ext.runtime.openOptionsPage());
-start();
+firstStart().catch((err) => renderError({ message: err.message }));
