@@ -15,6 +15,7 @@ from companion import crypto
 from companion.errors import Locked, NotFound, VaultCorrupt
 from companion.vault import keys
 from companion.vault.model import AuditEvent, Customer, Entry, entry_from_content
+from companion.vault.snapshot import Snapshot
 from companion.vault.store import Store, now
 
 CUSTOMER, ENTRY, OTP = "customer", "entry", "otp"
@@ -27,8 +28,13 @@ class Records:
         self.master: bytes | None = None
         self._ckeys: dict[tuple[str, int], bytes] = {}
         self.epoch: dict[str, int] = {}
-        self._cache: tuple[dict[str, Customer], dict[str, Entry]] | None = None
+        self._cache: Snapshot | None = None
         self._cache_version: int | None = None
+        # A write that rolls back must not leave its changes in the cache.
+        store.on_rollback.append(self.drop_cache)
+
+    def drop_cache(self) -> None:
+        self._cache = None
 
     # -- keys --------------------------------------------------------------------------------------
 
@@ -102,7 +108,23 @@ class Records:
             " (kind, id, customer_id, epoch, created, updated, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (kind, rid, cid, epoch, created, updated, blob),
         )
-        self._cache = None
+        self._track(kind, rid, cid, content, created, updated)
+
+    def _track(
+        self, kind: str, rid: str, cid: str, content: dict, created: int, updated: int
+    ) -> None:
+        """Keep the decrypted snapshot current rather than decrypting everything again."""
+        if self._cache is None or kind == OTP:  # OTP records are never cached
+            return
+        if kind == CUSTOMER:
+            self._cache.put_customer(
+                Customer(rid, content["name"], content.get("notes", ""), created, updated)
+            )
+        elif cid in self._cache.customers:
+            name = self._cache.customers[cid].name
+            self._cache.put_entry(entry_from_content(rid, cid, name, content, created, updated))
+        else:
+            self._cache = None
 
     def delete(self, sql_where: str, args: tuple) -> None:
         self.store.execute(f"DELETE FROM records WHERE {sql_where}", args)
@@ -151,8 +173,8 @@ class Records:
             for rid, cid, ep, cr, up, b in self.store.query(sql, args)
         ]
 
-    def snapshot(self) -> tuple[dict[str, Customer], dict[str, Entry]]:
-        """All customers and entries, decrypted; cached until anything commits."""
+    def snapshot(self) -> Snapshot:
+        """All customers and entries, decrypted; rebuilt when another process has committed."""
         self.need()
         version = self.store.data_version()
         if self._cache is not None and self._cache_version == version:
@@ -172,7 +194,7 @@ class Records:
                 entries[rid] = entry_from_content(
                     rid, cid, customers[cid].name, content, created, updated
                 )
-        self._cache, self._cache_version = (customers, entries), version
+        self._cache, self._cache_version = Snapshot(customers, entries), version
         return self._cache
 
     # -- audit -------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class Store:
         self.path = path
         self.conn = conn
         self._depth = 0  # nesting of write() blocks; only the outermost one commits
+        self.on_rollback: list = []  # callbacks run when a write transaction is rolled back
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -171,18 +172,27 @@ class Store:
             yield self.conn
         except BaseException:
             self._depth = 0
-            try:
-                self.conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+            self._abandon()
             self.conn.execute("PRAGMA synchronous = FULL")
             raise
         self._depth = 0
         try:
             self._run("COMMIT")
+        except BaseException:
+            self._abandon()
+            raise
         finally:
             if not durable:
                 self.conn.execute("PRAGMA synchronous = FULL")
+
+    def _abandon(self) -> None:
+        """Roll back whatever is open and tell the caches that nothing of it happened."""
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        for callback in self.on_rollback:
+            callback()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

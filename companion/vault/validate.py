@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 from companion.errors import UserError
 from companion.vault.model import Entry
@@ -50,23 +50,3 @@ def haystack(e: Entry) -> str:
     if e.otp:
         parts += [e.otp.issuer, e.otp.account]
     return "\n".join(parts).casefold()
-
-
-def resolve(ref: object, items: dict, name_of: Callable[[object], str]) -> object | None:
-    """Find by exact id, by name (case-insensitive), or by a unique id prefix of 4+ characters."""
-    ref = str(ref or "").strip()
-    if not ref:
-        return None
-    if ref in items:
-        return items[ref]
-    folded = ref.casefold()
-    by_name = [item for item in items.values() if name_of(item).casefold() == folded]
-    if len(by_name) == 1:
-        return by_name[0]
-    if len(ref) >= 4 and all(ch in "0123456789abcdef" for ch in folded):
-        by_prefix = [item for key, item in items.items() if key.startswith(folded)]
-        if len(by_prefix) == 1:
-            return by_prefix[0]
-        if len(by_prefix) > 1:
-            raise UserError(f"{shown(ref)} matches {len(by_prefix)} ids; give more characters")
-    return None

@@ -30,7 +30,7 @@ from companion.vault.model import (
 )
 from companion.vault.records import CUSTOMER, ENTRY, OTP, Records
 from companion.vault.store import Store, now
-from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, resolve, shown
+from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, shown
 
 ENTRY_FIELDS = {"title", "username", "password", "urls", "notes", "tags"}
 
@@ -167,19 +167,19 @@ class Vault:
     # -- customers -------------------------------------------------------------------------------
 
     def customers(self) -> list[Customer]:
-        return sorted(self._r.snapshot()[0].values(), key=lambda c: (c.name.casefold(), c.id))
+        return sorted(
+            self._r.snapshot().customers.values(), key=lambda c: (c.name.casefold(), c.id)
+        )
 
     def customer(self, ref: str) -> Customer:
-        found = resolve(ref, self._r.snapshot()[0], lambda c: c.name)
+        found = self._r.snapshot().find_customer(ref)
         if found is None:
             raise NotFound(f"no customer {shown(ref)}")
         return found
 
     def _name_taken(self, name: str, but: str | None = None) -> bool:
-        return any(
-            c.name.casefold() == name.casefold() and c.id != but
-            for c in self._r.snapshot()[0].values()
-        )
+        found = self._r.snapshot().customer_named(name)
+        return found is not None and found.id != but
 
     def add_customer(self, name: str, notes: str = "") -> Customer:
         name = clean_name(name, "customer name")
@@ -211,7 +211,7 @@ class Vault:
 
     def remove_customer(self, ref: str, *, force: bool = False, actor: str = "cli") -> None:
         cust = self.customer(ref)
-        owned = [e for e in self._r.snapshot()[1].values() if e.customer_id == cust.id]
+        owned = [e for e in self._r.snapshot().entries.values() if e.customer_id == cust.id]
         if owned and not force:
             raise UserError(
                 f"customer {shown(cust.name)} has {len(owned)} entries: "
@@ -235,7 +235,7 @@ class Vault:
         search: str | None = None,
         customer_ids: Collection[str] | None = None,
     ) -> list[Entry]:
-        found = list(self._r.snapshot()[1].values())
+        found = list(self._r.snapshot().entries.values())
         if customer is not None:
             cid = self.customer(customer).id
             found = [e for e in found if e.customer_id == cid]
@@ -248,7 +248,7 @@ class Vault:
         return sorted(found, key=lambda e: (e.customer.casefold(), e.title.casefold(), e.id))
 
     def entry(self, ref: str) -> Entry:
-        found = resolve(ref, self._r.snapshot()[1], lambda e: e.ref)
+        found = self._r.snapshot().find_entry(ref)
         if found is None:
             raise NotFound(
                 f"no entry {shown(ref)} (give an id, a unique id prefix or Customer/Title)"
@@ -265,10 +265,8 @@ class Vault:
         ]
 
     def _title_taken(self, cid: str, title: str, but: str | None = None) -> bool:
-        return any(
-            e.customer_id == cid and e.title.casefold() == title.casefold() and e.id != but
-            for e in self._r.snapshot()[1].values()
-        )
+        found = self._r.snapshot().entry_titled(cid, title)
+        return found is not None and found.id != but
 
     def add_entry(
         self,
@@ -456,8 +454,9 @@ class Vault:
         with self.store.write(durable=False):
             self._r.append_audit(action, found, actor, clean_text(detail, "detail")[:200])
 
-    def audit(self, *, entry: str | None = None, entry_id: str | None = None,
-              limit: int | None = None) -> list[AuditEvent]:
+    def audit(
+        self, *, entry: str | None = None, entry_id: str | None = None, limit: int | None = None
+    ) -> list[AuditEvent]:
         """The audit log, oldest first; optionally one entry's events (by ref, or by id, which also
         finds the history of a removed entry), optionally only the last N."""
         if entry:
