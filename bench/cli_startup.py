@@ -1,0 +1,60 @@
+"""Wall time of `otpc code NAME` answered by a running companion (the stdlib fast path) versus a
+bare `python -c pass`, and versus `otpc code` opening the vault itself (no companion).
+
+Run: .venv/bin/python bench/cli_startup.py [--runs 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _companion  # noqa: E402
+
+OTPC = str(Path(sys.executable).with_name("otpc"))
+
+
+def median_ms(cmd: list[str], runs: int, env: dict) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                              stdin=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"{cmd[:3]} failed: {done.stderr.decode()[:200]}")
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        vault = Path(tmp) / "bench.sqlite"
+        _companion.make_vault(vault, 100)
+        env = {k: v for k, v in os.environ.items() if k != "OTPC_PASSWORD"}
+        code = [OTPC, "--vault", str(vault), "code", "Customer 000/Entry 00000"]
+        bare = median_ms([sys.executable, "-c", "pass"], args.runs, env)
+        direct = median_ms(code, max(3, args.runs // 3), {**env, "OTPC_PASSWORD": _companion.PASSWORD})
+        proc = _companion.start(vault, _companion.free_port())
+        try:
+            fast = median_ms(code, args.runs, env)
+        finally:
+            _companion.stop(proc)
+    print(f"python -c pass:                         {bare:6.1f} ms (median of {args.runs})")
+    print(f"otpc code, companion running (fast):    {fast:6.1f} ms  ({fast / bare:.2f}x bare python)")
+    print(f"otpc code, no companion (KDF, kdf_ms=1): {direct:6.1f} ms  ({direct / bare:.2f}x bare python)")
+
+
+if __name__ == "__main__":
+    main()
