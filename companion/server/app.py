@@ -54,8 +54,7 @@ async def signed(request: web.Request, handler) -> web.StreamResponse:
         return error_response(
             429, "rate_limited", "too many failed attempts", {"Retry-After": str(exc.retry_after)}
         )
-    request["client"] = client
-    companion.touch()
+    request["client"] = client  # idle timer: only requests that use the vault count (state.py)
     try:
         response = await handler(request)
     except RateLimited as exc:
