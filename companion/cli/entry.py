@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     import click
 
-    from companion.cli import cli
+    from companion.cli.main import cli
     from companion.errors import UserError
 
     try:
