@@ -19,6 +19,9 @@ from companion.paths import ensure_private_dir
 FORMAT_VERSION = 1
 MAGIC = "otp-companion-vault"
 BUSY_TIMEOUT_MS = 10_000
+# What reading a damaged file can raise: SQLite's own errors, and UnicodeDecodeError when a damaged
+# TEXT value is not UTF-8 any more (the sqlite3 module decodes TEXT columns while fetching).
+DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -91,43 +94,20 @@ class Store:
             raise UserError(f"no vault at {path}")
         if path.is_dir():
             raise UserError(f"{path} is a directory, not a vault file")
+        conn = None
         try:
             conn = _connect(path)
-            # A foreign or damaged file fails here, before we trust anything in it.
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if not TABLES <= tables:
-                conn.close()
-                raise VaultCorrupt(f"{path} is not an OTP Companion vault")
-            meta = dict(conn.execute("SELECT key, value FROM meta"))
-            if meta.get("magic") != MAGIC:
-                conn.close()
-                raise VaultCorrupt(f"{path} is not an OTP Companion vault")
-            version = meta.get("format", "")
-            if not version.isdigit():
-                conn.close()
-                raise VaultCorrupt(f"{path}: vault header damaged (format version unreadable)")
-            if int(version) > FORMAT_VERSION:
-                conn.close()
-                raise VaultCorrupt(
-                    f"{path} uses vault format {version}, newer than this otpc understands "
-                    f"({FORMAT_VERSION}): upgrade otpc"
-                )
-            if int(version) < FORMAT_VERSION:
-                conn.close()
-                raise VaultCorrupt(f"{path}: vault format {version} is not supported")
-            check = conn.execute("PRAGMA quick_check").fetchall()
-            if check != [("ok",)]:
-                conn.close()
-                raise VaultCorrupt(
-                    f"{path}: the database structure is damaged (SQLite quick_check failed)"
-                )
+            _check_header(path, conn)
             conn.execute("PRAGMA synchronous = FULL")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.DatabaseError as exc:
+        except VaultCorrupt:
+            conn.close()
+            raise
+        except DB_ERRORS as exc:
+            if conn is not None:
+                conn.close()
             raise VaultCorrupt(
                 f"{path} is damaged or not a vault ({_sqlite_reason(exc)})"
             ) from None
@@ -222,20 +202,20 @@ class Store:
                     "the vault is busy (another process holds a write lock); try again"
                 ) from None
             raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
-        except sqlite3.DatabaseError as exc:
+        except DB_ERRORS as exc:
             raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
             return self.conn.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except DB_ERRORS as exc:
             raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
 
     def execute(self, sql: str, args: tuple = ()) -> None:
         assert self._depth, "writes only inside Store.write()"
         try:
             self.conn.execute(sql, args)
-        except sqlite3.DatabaseError as exc:
+        except DB_ERRORS as exc:
             raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
 
     def data_version(self) -> int:
@@ -257,7 +237,32 @@ class Store:
         return False
 
 
-def _sqlite_reason(exc: sqlite3.Error) -> str:
+def _check_header(path: Path, conn: sqlite3.Connection) -> None:
+    """A foreign, damaged or newer file fails here, before we trust anything in it."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not TABLES <= tables:
+        raise VaultCorrupt(f"{path} is not an OTP Companion vault")
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    if meta.get("magic") != MAGIC:
+        raise VaultCorrupt(f"{path} is not an OTP Companion vault")
+    version = meta.get("format", "")
+    if not version.isdigit():
+        raise VaultCorrupt(f"{path}: vault header damaged (format version unreadable)")
+    if int(version) > FORMAT_VERSION:
+        raise VaultCorrupt(
+            f"{path} uses vault format {version}, newer than this otpc understands "
+            f"({FORMAT_VERSION}): upgrade otpc"
+        )
+    if int(version) < FORMAT_VERSION:
+        raise VaultCorrupt(f"{path}: vault format {version} is not supported")
+    # integrity_check, not quick_check: only it compares every index with its table. A flipped
+    # byte in an index otherwise makes a row silently vanish from `WHERE kind = ?` lookups
+    # (about 15 ms more than quick_check for a vault of 10,000 entries).
+    if conn.execute("PRAGMA integrity_check(1)").fetchall() != [("ok",)]:
+        raise VaultCorrupt(f"{path}: the database structure is damaged (SQLite integrity_check)")
+
+
+def _sqlite_reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:120]
 
