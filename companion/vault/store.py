@@ -62,6 +62,7 @@ class Store:
         self.conn = conn
         self._depth = 0  # nesting of write() blocks; only the outermost one commits
         self.on_rollback: list = []  # callbacks run when a write transaction is rolled back
+        self._checkpoint_due = False  # a checkpoint asked for inside a write, run after its commit
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -164,9 +165,13 @@ class Store:
         finally:
             if not durable:
                 self.conn.execute("PRAGMA synchronous = FULL")
+        if self._checkpoint_due:
+            self._checkpoint_due = False
+            self.checkpoint_truncate()
 
     def _abandon(self) -> None:
         """Roll back whatever is open and tell the caches that nothing of it happened."""
+        self._checkpoint_due = False
         try:
             self.conn.execute("ROLLBACK")
         except sqlite3.Error:
@@ -227,8 +232,12 @@ class Store:
     def checkpoint_truncate(self, attempts: int = 20) -> bool:
         """Copy the WAL into the main file and truncate it, so deleted ciphertexts survive nowhere.
 
-        Returns False if a reader (e.g. another process mid-read) kept it from completing.
+        Returns False if a reader (e.g. another process mid-read) kept it from completing. Inside a
+        write transaction (a batch) it cannot run: it runs when that commits, and False is returned.
         """
+        if self._depth:
+            self._checkpoint_due = True
+            return False
         for _ in range(attempts):
             busy, _log, _done = self.query("PRAGMA wal_checkpoint(TRUNCATE)")[0]
             if busy == 0:
