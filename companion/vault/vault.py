@@ -379,6 +379,11 @@ class Vault:
     def _params(self, entry: Entry) -> tuple[OtpParams, int]:
         row = self._r.get(OTP, entry.id)
         if row is None:
+            # Called inside a write: this entry record is current. If it names an OTP whose record
+            # is gone, the file was tampered with or damaged (not just "no OTP").
+            current = self._r.get(ENTRY, entry.id)
+            if current is not None and current[2].get("otp"):
+                raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is missing")
             raise UserError(f"entry {shown(entry.ref)} has no OTP")
         try:
             return otp_from_content(row[2]).checked(), row[1]
