@@ -238,12 +238,18 @@ class Store:
         if self._depth:
             self._checkpoint_due = True
             return False
-        for _ in range(attempts):
-            busy, _log, _done = self.query("PRAGMA wal_checkpoint(TRUNCATE)")[0]
-            if busy == 0:
-                return True
-            time.sleep(0.05)
-        return False
+        # A TRUNCATE checkpoint calls the busy handler while a reader holds an old snapshot: with
+        # our 10 s busy_timeout, 20 attempts blocked `otpc otp rm` for 200 s. We poll instead.
+        self.conn.execute("PRAGMA busy_timeout = 50")
+        try:
+            for _ in range(attempts):
+                busy, _log, _done = self.query("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+                if busy == 0:
+                    return True
+                time.sleep(0.05)
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _check_header(path: Path, conn: sqlite3.Connection) -> None:
