@@ -82,6 +82,20 @@ class Records:
         self._ckeys[(cid, epoch)] = key
         self.epoch[cid] = epoch
 
+    def _current_epoch(self, cid: str) -> int:
+        """The customer's newest key epoch in the file (inside a write, so current). Another
+        process may have rotated or removed the key since we loaded ours: sealing under a stale
+        key would write a record nobody can open again."""
+        rows = self.store.query(
+            "SELECT MAX(epoch) FROM customer_keys WHERE customer_id = ?", (cid,)
+        )
+        epoch = rows[0][0]
+        if epoch is None:
+            raise NotFound("no such customer")
+        if self.epoch.get(cid) != epoch or (cid, epoch) not in self._ckeys:
+            self.load_customer_keys()
+        return epoch
+
     def key_state(self) -> tuple[dict, dict]:
         return dict(self._ckeys), dict(self.epoch)
 
@@ -96,9 +110,7 @@ class Records:
         self, kind: str, rid: str, cid: str, content: dict, *, created: int | None = None
     ) -> None:
         """Seal `content` under the customer's current key and write it (inside Store.write())."""
-        epoch = self.epoch.get(cid)
-        if epoch is None:
-            raise NotFound("no such customer")
+        epoch = self._current_epoch(cid)
         updated = now()
         created = updated if created is None else created
         aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated)
@@ -134,6 +146,9 @@ class Records:
         self, kind: str, rid: str, cid: str, epoch: int, created: int, updated: int, blob: bytes
     ) -> dict:
         key = self._ckeys.get((cid, epoch))
+        if key is None and self.master is not None:
+            self.load_customer_keys()  # another process rotated this key or added the customer
+            key = self._ckeys.get((cid, epoch))
         try:
             if key is None:
                 raise crypto.DecryptError("no key for this epoch")
@@ -180,8 +195,8 @@ class Records:
         if self._cache is not None and self._cache_version == version:
             return self._cache
         with self.store.read():
-            count = self.store.query("SELECT COUNT(*) FROM customer_keys")[0][0]
-            if count != len(self._ckeys):
+            present = set(self.store.query("SELECT customer_id, epoch FROM customer_keys"))
+            if present != set(self._ckeys):
                 self.load_customer_keys()  # another process added, rotated or removed a customer
             customers = {
                 rid: Customer(rid, c["name"], c.get("notes", ""), created, updated)
