@@ -151,7 +151,7 @@ async def entry(request: web.Request) -> web.Response:
 
 async def code(request: web.Request) -> web.Response:
     vault, client, found = _entry_of(request)
-    result = vault.code(found.id, actor=_actor(client))
+    result = vault.code(found, actor=_actor(client))
     return respond({"entry_id": found.id, **result.public()})
 
 

@@ -48,6 +48,7 @@ class Companion:
             raise UserError(f"no vault at {vault_path}: run 'otpc init' first")
         vault = Vault.open(vault_path)
         state = cls(vault_path, vault, config, port if port is not None else config.port)
+        state._stop_checkpoints = vault.store.checkpoint_in_background()
         if vault.is_locked:
             try:
                 if vault.unlock_with_keyring():
@@ -136,6 +137,9 @@ class Companion:
         }
 
     def shutdown(self) -> None:
+        stop_checkpoints = getattr(self, "_stop_checkpoints", None)
+        if stop_checkpoints is not None:
+            stop_checkpoints()
         try:
             self.clients.flush()
         except OSError:

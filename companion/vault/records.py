@@ -30,11 +30,13 @@ class Records:
         self.epoch: dict[str, int] = {}
         self._cache: Snapshot | None = None
         self._cache_version: int | None = None
+        self._next_seq: int | None = None  # the audit row we expect to append next
         # A write that rolls back must not leave its changes in the cache.
         store.on_rollback.append(self.drop_cache)
 
     def drop_cache(self) -> None:
         self._cache = None
+        self._next_seq = None
 
     # -- keys --------------------------------------------------------------------------------------
 
@@ -215,20 +217,25 @@ class Records:
     # -- audit -------------------------------------------------------------------------------------
 
     def append_audit(self, action: str, entry: Entry | None, actor: str, detail: str = "") -> None:
-        """Append one sealed audit row (inside Store.write())."""
+        """Append one sealed audit row (inside Store.write()). The next sequence number is
+        remembered rather than asked for; if another process appended meanwhile, the primary key
+        refuses our row and we ask SQLite and seal again."""
         master = self.need()
-        seq = self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit")[0][0]
         ts = time.time()
-        content = {
-            "action": action,
-            "actor": actor,
-            "detail": detail,
-            "entry_id": entry.id if entry else None,
-            "entry": entry.ref if entry else None,
-        }
-        aad = keys.audit_aad(self.vault_id, seq, ts)
-        blob = crypto.seal(master, json.dumps(content).encode(), aad)
-        self.store.execute("INSERT INTO audit (seq, ts, sealed) VALUES (?, ?, ?)", (seq, ts, blob))
+        content = json.dumps({"action": action, "actor": actor, "detail": detail,
+                              "entry_id": entry.id if entry else None,
+                              "entry": entry.ref if entry else None}).encode()
+        seq = self._next_seq
+        for _ in range(2):
+            if seq is None:
+                seq = self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit")[0][0]
+            blob = crypto.seal(master, content, keys.audit_aad(self.vault_id, seq, ts))
+            sql = "INSERT INTO audit (seq, ts, sealed) VALUES (?, ?, ?)"
+            if self.store.insert_unique(sql, (seq, ts, blob)):
+                self._next_seq = seq + 1
+                return
+            seq = None
+        raise VaultCorrupt(f"{self.store.path}: the audit log's sequence is inconsistent")
 
     def read_audit(self) -> list[AuditEvent]:
         master = self.need()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from companion.paths import ensure_private_dir
 FORMAT_VERSION = 1
 MAGIC = "otp-companion-vault"
 BUSY_TIMEOUT_MS = 10_000
+# The connection rests at NORMAL; Store.write(durable=True) raises it to FULL for its transaction.
+RESTING_SYNC = "NORMAL"
 # What reading a damaged file can raise: SQLite's own errors, and UnicodeDecodeError when a damaged
 # TEXT value is not UTF-8 any more (the sqlite3 module decodes TEXT columns while fetching).
 DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
@@ -86,8 +89,8 @@ class Store:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        store = cls(path, conn)
-        return store
+        conn.execute(f"PRAGMA synchronous = {RESTING_SYNC}")
+        return cls(path, conn)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -99,7 +102,7 @@ class Store:
         try:
             conn = _connect(path)
             _check_header(path, conn)
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA synchronous = {RESTING_SYNC}")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -132,7 +135,8 @@ class Store:
         durable=True (every user write, every HOTP counter): synchronous=FULL, on disk when we return.
         durable=False is only for audit records of TOTP codes: synchronous=NORMAL in WAL mode is still
         atomic and survives a killed process, but a power cut may drop the last few such records;
-        it makes a code ten times cheaper (see docs/vault-format.md).
+        it makes a code ten times cheaper (see docs/vault-format.md). NORMAL is the connection's
+        resting state, so the frequent kind of write pays for no PRAGMA at all.
         """
         if self._depth:
             self._depth += 1
@@ -141,12 +145,12 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        if not durable:
-            self.conn.execute("PRAGMA synchronous = NORMAL")
+        if durable:
+            self.conn.execute("PRAGMA synchronous = FULL")
         try:
             self._run("BEGIN IMMEDIATE")
         except BaseException:
-            self.conn.execute("PRAGMA synchronous = FULL")
+            self._rest()
             raise
         self._depth = 1
         try:
@@ -154,7 +158,7 @@ class Store:
         except BaseException:
             self._depth = 0
             self._abandon()
-            self.conn.execute("PRAGMA synchronous = FULL")
+            self._rest()
             raise
         self._depth = 0
         try:
@@ -163,11 +167,17 @@ class Store:
             self._abandon()
             raise
         finally:
-            if not durable:
-                self.conn.execute("PRAGMA synchronous = FULL")
+            if durable:
+                self._rest()
         if self._checkpoint_due:
             self._checkpoint_due = False
             self.checkpoint_truncate()
+
+    def _rest(self) -> None:
+        try:
+            self.conn.execute(f"PRAGMA synchronous = {RESTING_SYNC}")
+        except sqlite3.Error:
+            pass
 
     def _abandon(self) -> None:
         """Roll back whatever is open and tell the caches that nothing of it happened."""
@@ -223,9 +233,47 @@ class Store:
         except DB_ERRORS as exc:
             raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
 
+    def insert_unique(self, sql: str, args: tuple) -> bool:
+        """Run an INSERT; False (and nothing written) if it collides with a primary key."""
+        assert self._depth, "writes only inside Store.write()"
+        try:
+            self.conn.execute(sql, args)
+        except sqlite3.IntegrityError:
+            return False
+        except DB_ERRORS as exc:
+            raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
+        return True
+
     def data_version(self) -> int:
         """Changes whenever another connection commits (our cue to drop cached plaintext)."""
         return self.query("PRAGMA data_version")[0][0]
+
+    def checkpoint_in_background(self, interval: float = 1.0) -> Callable[[], None]:
+        """For a long-running process (the companion): stop SQLite from checkpointing inside our
+        own commits, which stalls the committing request for tens of milliseconds every 1000 WAL
+        pages, and checkpoint from a thread with its own connection instead. Returns `stop`."""
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        stopped = threading.Event()
+
+        def run() -> None:
+            conn = _connect(self.path)
+            try:
+                while not stopped.wait(interval):
+                    try:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    except sqlite3.Error:
+                        pass  # busy or closing: the next round will do it
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=run, name="otpc-wal-checkpoint", daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            stopped.set()
+            thread.join(5)
+
+        return stop
 
     # -- secure deletion -------------------------------------------------------------------------
 

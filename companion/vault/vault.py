@@ -390,9 +390,10 @@ class Vault:
         except (TypeError, KeyError, UserError):
             raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is malformed") from None
 
-    def code(self, ref: str, *, at: float | None = None, actor: str = "cli") -> CodeResult:
-        """The current code, audited. HOTP: counter+1 is on disk before the code is returned."""
-        entry = self.entry(ref)
+    def code(self, ref: str | Entry, *, at: float | None = None, actor: str = "cli") -> CodeResult:
+        """The current code, audited. HOTP: counter+1 is on disk before the code is returned.
+        `ref` may be an Entry just looked up (the companion does, to check a client's scope)."""
+        entry = ref if isinstance(ref, Entry) else self.entry(ref)
         if not entry.has_otp:
             raise UserError(f"entry {shown(entry.ref)} has no OTP")
         server_time = time.time()
