@@ -33,7 +33,7 @@ def host_of(url_or_host: str) -> str:
     return host.rstrip(".").lower()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)  # more than a big vault's URLs: 4096 thrashed at 10k entries
 def site_key(url_or_host: str) -> str:
     """The registrable domain of a URL's host, or the host itself for IPs and single labels."""
     host = host_of(url_or_host)
