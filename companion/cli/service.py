@@ -43,7 +43,9 @@ def _customers_list(text: str | None) -> list[str] | None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default 17655).")
 @pass_state
 def serve(state: State, port: int | None) -> None:
-    """Run the companion in the foreground (127.0.0.1 only; logs to stderr)."""
+    """Run the companion in the foreground (127.0.0.1 only; logs to stderr).
+
+    With no vault yet, it creates one first (asking for a new master password)."""
     import asyncio
     import logging
 
@@ -61,13 +63,47 @@ def serve(state: State, port: int | None) -> None:
     chosen = port if port is not None else load_config(state.path).port
     bind_loopback(chosen).close()  # fail fast with one clear line before asking for anything
     password = None
-    if state.password_stdin or os.environ.get("OTPC_PASSWORD") is not None:
+    if not state.path.exists():
+        password = _create_on_first_run(state)
+    elif state.password_stdin or os.environ.get("OTPC_PASSWORD") is not None:
         password = state.read_password()
     companion = Companion.start(state.path, port=chosen, password=password)
     try:
-        asyncio.run(run(companion))
+        asyncio.run(run(companion, lambda: _print_next_steps(chosen, locked=companion.locked)))
     except KeyboardInterrupt:
         pass
+
+
+def _create_on_first_run(state: State) -> str:
+    """No vault yet: make one (the README's run command lands here on a fresh machine)."""
+    from companion.vault import Vault
+
+    click.echo(f"No vault yet at {state.path}: creating one. Choose its master password.", err=True)
+    password = state.read_password("New master password", confirm=True)
+    Vault.create(state.path, password).close()
+    click.echo(f"Created {state.path} (file 0600, directory 0700).", err=True)
+    return password
+
+
+def _print_next_steps(port: int, *, locked: bool) -> None:
+    """What to do once the companion runs: load the extension, pair, add secrets."""
+    from pathlib import Path
+
+    extension = Path(__file__).resolve().parents[2] / "extension"
+    where = str(extension) if (extension / "manifest.json").exists() else "the extension/ folder"
+    steps = [
+        f"OTP Companion is listening on http://127.0.0.1:{port} (Ctrl-C stops it).",
+        f"1. Load the extension: Chromium/Chrome/Edge: chrome://extensions, Developer mode, "
+        f"'Load unpacked', choose {where}. Firefox: about:debugging, This Firefox, "
+        f"'Load Temporary Add-on', choose {where}/manifest.json.",
+        "2. In another terminal run 'otpc pair' and type the code it shows into the extension.",
+        "3. Add secrets: 'otpc customer add NAME', 'otpc entry add --customer NAME --title T "
+        "--url https://…', 'otpc otp set NAME/T' (or 'otpc import FILE').",
+    ]
+    if locked:
+        steps.insert(1, "The vault is locked: unlock it with 'otpc unlock' or from the extension.")
+    for line in steps:
+        click.echo(line, err=True)
 
 
 @click.command()

@@ -160,8 +160,9 @@ def bind_loopback(port: int) -> socket.socket:
     return sock
 
 
-async def serve(companion) -> None:
-    """Run until SIGINT/SIGTERM: the HTTP API, the control socket and the idle-lock timer."""
+async def serve(companion, on_ready=None) -> None:
+    """Run until SIGINT/SIGTERM: the HTTP API, the control socket and the idle-lock timer.
+    `on_ready()` is called once both listen (the CLI prints what to do next)."""
     from companion.server.control import start_control_server, stop_control_server
 
     sock = bind_loopback(companion.port)
@@ -172,6 +173,8 @@ async def serve(companion) -> None:
     site = web.SockSite(runner, sock)
     await site.start()
     log.info("listening on http://127.0.0.1:%d (locked: %s)", companion.port, companion.locked)
+    if on_ready is not None:
+        on_ready()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

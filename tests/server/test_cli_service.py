@@ -115,3 +115,37 @@ def test_service_install_writes_a_systemd_unit(tmp_path, companion):
     assert "installed" in status.stdout and "running" in status.stdout
     done = otpc(companion, "service", "uninstall", "--no-stop", env=env)
     assert done.returncode == 0 and not unit.exists()
+
+
+def test_serve_creates_the_vault_on_first_run_and_says_what_next(tmp_path, monkeypatch):
+    """The README's run command on a fresh machine: no vault yet → `otpc serve` makes one."""
+    import time
+
+    from conftest import free_port
+
+    from companion.cli.control import ask
+
+    vault = tmp_path / "fresh" / "vault.sqlite"
+    port = free_port()
+    monkeypatch.setenv("OTPC_SOCKET", str(tmp_path / "control.sock"))
+    env = {**os.environ, "OTPC_PASSWORD": "first run password"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.entry", "--vault", str(vault), "serve", "--port",
+         str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.time() + 30
+        status = None
+        while time.time() < deadline and status is None:
+            status = ask(vault, {"op": "status"})
+            time.sleep(0.1)
+        assert status and status["ok"] and status["locked"] is False and status["port"] == port
+        assert stat.S_IMODE(vault.stat().st_mode) == 0o600
+        assert stat.S_IMODE(vault.parent.stat().st_mode) == 0o700
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert f"No vault yet at {vault}" in err
+    assert f"listening on http://127.0.0.1:{port}" in err
+    assert "Load unpacked" in err and "otpc pair" in err
+    assert "first run password" not in err
