@@ -54,13 +54,24 @@ class Vault:
     def create(cls, path: str | Path, password: str, *, kdf_ms: int = 500) -> Vault:
         _check_password(password)
         path = Path(path).expanduser().resolve()
+        if path.exists():
+            raise UserError(f"a vault already exists at {path}")
         kdf = crypto.tune_argon2(kdf_ms, _kdf_memory(kdf_ms))
         vault_id = uuid.uuid4().hex
-        store = Store.create(path, {"vault_id": vault_id, "created": str(now())})
-        vault = cls(store)
         master = crypto.random_key()
-        with store.write():
-            vault._insert_slot(keys.make_password_slot(vault_id, master, password, kdf))
+        # The slot (the slow, fallible part) is made before the file: a failure leaves no vault
+        # without a password slot behind.
+        slot = keys.make_password_slot(vault_id, master, password, kdf)
+        store = Store.create(path, {"vault_id": vault_id, "created": str(now())})
+        try:
+            vault = cls(store)
+            with store.write():
+                vault._insert_slot(slot)
+        except BaseException:
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            raise
         vault._r.unlock(master)
         return vault
 
@@ -73,6 +84,7 @@ class Vault:
         return self._r.master is None
 
     def unlock(self, password: str) -> None:
+        _check_encodable(password)
         for slot_id, params, wrapped in self._slots(keys.SLOT_PASSWORD):
             master = keys.open_password_slot(self.vault_id, slot_id, params, wrapped, password)
             if master is not None:
@@ -481,3 +493,17 @@ def _check_password(password: str) -> None:
         raise UserError("the master password must not be empty")
     if len(password) > 4096:
         raise UserError("the master password is too long (4096 characters at most)")
+    _check_encodable(password)
+
+
+def _check_encodable(password: object) -> None:
+    """A password read from a non-UTF-8 terminal or environment arrives with lone surrogates,
+    which Argon2id's UTF-8 encoding would refuse with a traceback."""
+    if not isinstance(password, str):
+        raise UserError("the master password must be text")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(
+            "the master password is not valid UTF-8 text (check the terminal's locale)"
+        ) from None
