@@ -362,3 +362,21 @@ def test_errors_never_contain_secrets_or_names_of_other_records(filled):
         v.entry("Acme/" + "x" * 500)
     assert len(str(info.value)) < 200
     v.close()
+
+
+def test_password_from_a_non_utf8_terminal_is_a_user_error_and_leaves_no_file(tmp_path, filled):
+    bad = b"caf\xe9".decode("utf-8", "surrogateescape")  # how Python reads Latin-1 input
+    path = tmp_path / "new" / "vault.sqlite"
+    with pytest.raises(UserError, match="UTF-8"):
+        Vault.create(path, bad, kdf_ms=1)
+    assert not path.exists()
+    v = Vault.open(filled)
+    with pytest.raises(UserError, match="UTF-8"):
+        v.unlock(bad)
+    with pytest.raises(UserError, match="must be text"):
+        v.unlock(123)
+    v.unlock(PASSWORD)
+    with pytest.raises(UserError, match="UTF-8"):
+        v.change_password(bad)
+    v.close()
+    assert read_everything(filled)[1]  # the old password still opens it
