@@ -79,7 +79,7 @@ def run_size(n: int) -> None:
                     f"Entry {i:06d}",
                     username=f"user{i}@c{c}.example",
                     password=f"pw-{i}",
-                    urls=[f"https://login.c{c}.example.com/app{i}"],
+                    urls=[f"https://login.customer{c}.com/app{i}"],
                 )
                 v.set_otp(e.id, OtpParams(type="totp", secret=pyotp.random_base32(32)))
         build_s = time.perf_counter() - start
@@ -113,7 +113,7 @@ def run_size(n: int) -> None:
         add_ms = median_ms(lambda: vv.add_entry("Customer 00000", f"added {next(counter)}"), 9)
         needle = f"user{n // 2}@"
         search_ms = median_ms(lambda: vv.entries(search=needle), 21)
-        site = f"https://sso.c{(n // 2) // ENTRIES_PER_CUSTOMER}.example.com/"
+        site = f"https://sso.customer{(n // 2) // ENTRIES_PER_CUSTOMER}.com/"  # one customer's domain
         site_ms = median_ms(lambda: vv.entries_for_site(site), 21)
         target = vv.entries(search=needle)[0].id
         code_ms = median_ms(lambda: vv.code(target), 51)
