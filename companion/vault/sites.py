@@ -49,7 +49,3 @@ def site_key(url_or_host: str) -> str:
     registrable = _psl().privatesuffix(host)
     return registrable or host  # a public suffix itself (e.g. "co.uk") only matches itself
 
-
-def matches(urls: tuple[str, ...] | list[str], site: str) -> bool:
-    key = site_key(site)
-    return bool(key) and any(site_key(u) == key for u in urls)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from companion.errors import UserError
 from companion.vault.model import Customer, Entry
+from companion.vault.sites import site_key
 from companion.vault.validate import shown
 
 HEX = frozenset("0123456789abcdef")
@@ -18,6 +19,7 @@ class Snapshot:
         self.entries: dict[str, Entry] = {}
         self._names: dict[str, str] = {}  # casefolded customer name -> customer id
         self._titles: dict[tuple[str, str], str] = {}  # (customer id, casefolded title) -> entry id
+        self._sites: dict[str, set[str]] | None = None  # registrable domain -> entry ids, lazily
         for c in customers.values():
             self.put_customer(c)
         for e in entries.values():
@@ -39,8 +41,20 @@ class Snapshot:
         old = self.entries.get(e.id)
         if old is not None:
             self._titles.pop((old.customer_id, old.title.casefold()), None)
+            self._index_sites(old, add=False)
         self.entries[e.id] = e
         self._titles[(e.customer_id, e.title.casefold())] = e.id
+        self._index_sites(e, add=True)
+
+    def _index_sites(self, e: Entry, *, add: bool) -> None:
+        if self._sites is None:
+            return
+        for key in {site_key(u) for u in e.urls} - {""}:
+            ids = self._sites.setdefault(key, set())
+            if add:
+                ids.add(e.id)
+            else:
+                ids.discard(e.id)
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -51,6 +65,15 @@ class Snapshot:
     def entry_titled(self, customer_id: str, title: str) -> Entry | None:
         eid = self._titles.get((customer_id, title.casefold()))
         return self.entries.get(eid) if eid else None
+
+    def entries_at_site(self, key: str) -> list[Entry]:
+        """Entries with a URL whose registrable domain is `key` (the popup asks on every open;
+        the index is built on first use, then kept current by put_entry)."""
+        if self._sites is None:
+            self._sites = {}
+            for e in self.entries.values():
+                self._index_sites(e, add=True)
+        return [self.entries[i] for i in self._sites.get(key, ())]
 
     def find_customer(self, ref: object) -> Customer | None:
         """By exact id, by name (case-insensitive), or by a unique id prefix of 4+ characters."""

@@ -270,11 +270,14 @@ class Vault:
     def entries_for_site(
         self, url_or_host: str, *, customer_ids: Collection[str] | None = None
     ) -> list[Entry]:
-        if not sites.site_key(url_or_host):
+        key = sites.site_key(url_or_host)
+        if not key:
             return []
-        return [
-            e for e in self.entries(customer_ids=customer_ids) if sites.matches(e.urls, url_or_host)
-        ]
+        found = self._r.snapshot().entries_at_site(key)
+        if customer_ids is not None:
+            allowed = set(customer_ids)
+            found = [e for e in found if e.customer_id in allowed]
+        return sorted(found, key=lambda e: (e.customer.casefold(), e.title.casefold(), e.id))
 
     def _title_taken(self, cid: str, title: str, but: str | None = None) -> bool:
         found = self._r.snapshot().entry_titled(cid, title)
