@@ -25,7 +25,7 @@ TAG_BYTES = 16
 ARGON2_MIN_MEMORY_KIB = 19 * 1024
 ARGON2_MIN_ITERATIONS = 2
 # A hostile or corrupted slot must not make unlocking take minutes or gigabytes.
-ARGON2_MAX_MEMORY_KIB = 4 * 1024 * 1024
+ARGON2_MAX_MEMORY_KIB = 1024 * 1024  # 1 GiB; we write 64 MiB
 ARGON2_MAX_ITERATIONS = 64
 ARGON2_LANES = 4
 ARGON2_DEFAULT_MEMORY_KIB = 64 * 1024

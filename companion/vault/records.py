@@ -240,7 +240,12 @@ class Records:
     def read_audit(self) -> list[AuditEvent]:
         master = self.need()
         events = []
-        for seq, ts, blob in self.store.query("SELECT seq, ts, sealed FROM audit ORDER BY seq"):
+        rows = self.store.query("SELECT seq, ts, sealed FROM audit ORDER BY seq")
+        for expected, (seq, ts, blob) in enumerate(rows, start=1):
+            if seq != expected:  # rows are numbered 1, 2, 3… with no gap; only deletion makes one
+                raise VaultCorrupt(
+                    f"{self.store.path}: the audit log is missing record {expected}"
+                )
             try:
                 aad = keys.audit_aad(self.vault_id, seq, ts)
                 c = json.loads(crypto.unseal(master, blob, aad))

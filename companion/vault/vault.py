@@ -16,7 +16,7 @@ from pathlib import Path
 
 from companion import crypto
 from companion import otp as otpmath
-from companion.errors import NotFound, UserError, VaultCorrupt, WrongPassword
+from companion.errors import NotFound, UserError, VaultCorrupt
 from companion.otp import OtpParams
 from companion.vault import keys, sites
 from companion.vault.model import (
@@ -29,6 +29,7 @@ from companion.vault.model import (
     otp_from_content,
 )
 from companion.vault.records import CUSTOMER, ENTRY, OTP, Records
+from companion.vault.slots import Slots, check_password, kdf_for
 from companion.vault.store import Store, now
 from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, shown
 
@@ -43,6 +44,7 @@ class Vault:
         if len(self.vault_id) != 32 or not self.vault_id.isalnum():
             raise VaultCorrupt(f"{self.path}: vault header damaged (vault id)")
         self._r = Records(store, self.vault_id)
+        self._slots = Slots(store, self.vault_id)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -52,21 +54,20 @@ class Vault:
 
     @classmethod
     def create(cls, path: str | Path, password: str, *, kdf_ms: int = 500) -> Vault:
-        _check_password(password)
+        check_password(password)
         path = Path(path).expanduser().resolve()
         if path.exists():
             raise UserError(f"a vault already exists at {path}")
-        kdf = crypto.tune_argon2(kdf_ms, _kdf_memory(kdf_ms))
         vault_id = uuid.uuid4().hex
         master = crypto.random_key()
         # The slot (the slow, fallible part) is made before the file: a failure leaves no vault
         # without a password slot behind.
-        slot = keys.make_password_slot(vault_id, master, password, kdf)
+        slot = keys.make_password_slot(vault_id, master, password, kdf_for(kdf_ms))
         store = Store.create(path, {"vault_id": vault_id, "created": str(now())})
         try:
             vault = cls(store)
             with store.write():
-                vault._insert_slot(slot)
+                vault._slots.insert(slot)
         except BaseException:
             store.close()
             for suffix in ("", "-wal", "-shm"):
@@ -84,22 +85,14 @@ class Vault:
         return self._r.master is None
 
     def unlock(self, password: str) -> None:
-        _check_encodable(password)
-        for slot_id, params, wrapped in self._slots(keys.SLOT_PASSWORD):
-            master = keys.open_password_slot(self.vault_id, slot_id, params, wrapped, password)
-            if master is not None:
-                self._r.unlock(master)
-                return
-        raise WrongPassword("wrong master password")
+        self._r.unlock(self._slots.open_with_password(password))
 
     def unlock_with_keyring(self) -> bool:
         """Unlock through the OS-keyring slot; False when there is none or it does not open."""
-        for slot_id, params, wrapped in self._slots(keys.SLOT_KEYRING):
-            master = keys.open_keyring_slot(self.vault_id, slot_id, params, wrapped)
-            if master is not None:
-                self._r.unlock(master)
-                return True
-        return False
+        master = self._slots.open_with_keyring()
+        if master is not None:
+            self._r.unlock(master)
+        return master is not None
 
     def lock(self) -> None:
         """Drop every key and every decrypted record from memory."""
@@ -109,55 +102,21 @@ class Vault:
         self.lock()
         self.store.close()
 
-    # -- key slots -------------------------------------------------------------------------------
-
-    def _slots(self, kind: str) -> list[tuple[str, str, bytes]]:
-        rows = self.store.query(
-            "SELECT id, params, wrapped FROM key_slots WHERE kind = ? ORDER BY created, id", (kind,)
-        )
-        if kind == keys.SLOT_PASSWORD and not rows:
-            raise VaultCorrupt(f"{self.path}: the vault has no password slot")
-        return rows
-
-    def _insert_slot(self, slot: tuple[str, str, str, bytes]) -> None:
-        slot_id, kind, params, wrapped = slot
-        self.store.execute(
-            "INSERT INTO key_slots (id, kind, created, params, wrapped) VALUES (?, ?, ?, ?, ?)",
-            (slot_id, kind, now(), params, wrapped),
-        )
+    # -- keys ----------------------------------------------------------------------------------------
 
     def change_password(self, new_password: str, *, kdf_ms: int | None = None) -> None:
         """Rewrap the master key under a new password slot; records are not touched."""
-        master = self._r.need()
-        _check_password(new_password)
-        if kdf_ms is None:
-            old = keys.password_slot_kdf(self._slots(keys.SLOT_PASSWORD)[0][1])
-            kdf = replace(old, salt=crypto.random_key()[:16])
-        else:
-            kdf = crypto.tune_argon2(kdf_ms, _kdf_memory(kdf_ms))
-        slot = keys.make_password_slot(self.vault_id, master, new_password, kdf)
-        with self.store.write():
-            self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_PASSWORD,))
-            self._insert_slot(slot)
-        self.store.checkpoint_truncate()  # the old slot must not stay openable from the WAL
+        self._slots.replace_password(self._r.need(), new_password, kdf_ms)
 
     @property
     def keyring_enabled(self) -> bool:
-        return bool(self._slots(keys.SLOT_KEYRING))
+        return bool(self._slots.rows(keys.SLOT_KEYRING))
 
     def enable_keyring(self) -> None:
-        master = self._r.need()
-        if not self.keyring_enabled:
-            slot = keys.make_keyring_slot(self.vault_id, master)
-            with self.store.write():
-                self._insert_slot(slot)
+        self._slots.add_keyring(self._r.need())
 
     def disable_keyring(self) -> None:
-        for slot_id, _params, _wrapped in self._slots(keys.SLOT_KEYRING):
-            keys.forget_keyring_slot(self.vault_id, slot_id)
-        with self.store.write():
-            self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_KEYRING,))
-        self.store.checkpoint_truncate()
+        self._slots.remove_keyring()
 
     def rotate_customer_key(self, ref: str) -> int:
         """Give a customer a fresh data key (the next epoch) and re-seal its records under it."""
@@ -411,6 +370,9 @@ class Vault:
         entry = ref if isinstance(ref, Entry) else self.entry(ref)
         if not entry.has_otp:
             raise UserError(f"entry {shown(entry.ref)} has no OTP")
+        if entry.otp.type == "hotp" and self.store.in_write:
+            # A batch that rolled back would rewind the counter and show this code again.
+            raise UserError("HOTP codes cannot be taken inside a batch")
         server_time = time.time()
         when = server_time if at is None else float(at)
         with self.store.write(durable=entry.otp.type == "hotp"):
@@ -485,28 +447,3 @@ class Vault:
         events = [e for e in self._r.read_audit() if entry_id is None or e.entry_id == entry_id]
         return events[-limit:] if limit else events
 
-
-def _kdf_memory(kdf_ms: int) -> int:
-    # Small budgets (tests, slow machines) use OWASP's floor of 19 MiB; real ones 64 MiB.
-    return crypto.ARGON2_MIN_MEMORY_KIB if kdf_ms < 200 else crypto.ARGON2_DEFAULT_MEMORY_KIB
-
-
-def _check_password(password: str) -> None:
-    if not isinstance(password, str) or not password:
-        raise UserError("the master password must not be empty")
-    if len(password) > 4096:
-        raise UserError("the master password is too long (4096 characters at most)")
-    _check_encodable(password)
-
-
-def _check_encodable(password: object) -> None:
-    """A password read from a non-UTF-8 terminal or environment arrives with lone surrogates,
-    which Argon2id's UTF-8 encoding would refuse with a traceback."""
-    if not isinstance(password, str):
-        raise UserError("the master password must be text")
-    try:
-        password.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UserError(
-            "the master password is not valid UTF-8 text (check the terminal's locale)"
-        ) from None

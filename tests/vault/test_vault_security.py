@@ -265,6 +265,15 @@ def test_audit_timestamp_tamper_is_detected(filled):
         read_everything(filled)
 
 
+def test_audit_record_deleted_from_the_middle_is_detected(filled):
+    assert sql(filled, "SELECT COUNT(*) FROM audit")[0][0] == 2
+    read_everything(filled)  # takes codes: audit records 3 and on
+    sql(filled, "DROP TRIGGER audit_no_delete")
+    sql(filled, "DELETE FROM audit WHERE seq = 2")
+    with pytest.raises(VaultCorrupt, match="audit log is missing record 2"):
+        read_everything(filled)
+
+
 def test_records_moved_into_another_vault_are_detected(filled, tmp_path):
     other_path = tmp_path / "other" / "vault.sqlite"
     other = Vault.create(other_path, PASSWORD, kdf_ms=1)  # same password, different vault
