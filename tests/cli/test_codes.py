@@ -11,7 +11,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import OTPC, one_line_error
+from cli_harness import OTPC, one_line_error
 
 SEEDS = {
     "SHA1": b"12345678901234567890",

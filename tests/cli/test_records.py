@@ -3,7 +3,7 @@ confirmations (in-process through companion.cli.entry.main against a real vault 
 
 import json
 
-from conftest import one_line_error
+from cli_harness import one_line_error
 
 from companion.vault import Vault
 
@@ -90,7 +90,7 @@ def test_entry_password_read_from_stdin_line_and_revealed(otpc):
 
 def test_entry_password_after_master_password_line(otpc):
     otpc.ok("customer", "add", "ACME")
-    from conftest import PASSWORD
+    from cli_harness import PASSWORD
 
     r = otpc(
         "--password-stdin",
@@ -150,7 +150,7 @@ def test_name_resolution_id_prefix_and_customer_title(otpc):
 
 
 def test_ambiguous_id_prefix_is_a_clear_error(otpc):
-    from conftest import PASSWORD
+    from cli_harness import PASSWORD
 
     vault = Vault.open(otpc.vault)
     vault.unlock(PASSWORD)

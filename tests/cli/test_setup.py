@@ -3,7 +3,7 @@
 import json
 import stat
 
-from conftest import PASSWORD, one_line_error
+from cli_harness import PASSWORD, one_line_error
 
 
 def mode(path) -> int:

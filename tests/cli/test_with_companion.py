@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import one_line_error
+from cli_harness import one_line_error
 from test_codes import ANSI, run_in_pty
 
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC seed "12345678901234567890"

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pyotp
-from conftest import PASSWORD, SECRET
+from companion_harness import PASSWORD, SECRET
 
 
 def otpc(companion, *args, env=None, stdin=subprocess.DEVNULL):
@@ -82,7 +82,7 @@ def test_private_file_modes(fresh_companion):
 def test_idle_lock_drops_the_keys(tmp_path):
     import time
 
-    from conftest import make_vault
+    from companion_harness import make_vault
 
     from companion.server.config import ServerConfig, save_config
     from companion.server.state import Companion
@@ -121,7 +121,7 @@ def test_serve_creates_the_vault_on_first_run_and_says_what_next(tmp_path, monke
     """The README's run command on a fresh machine: no vault yet → `otpc serve` makes one."""
     import time
 
-    from conftest import free_port
+    from companion_harness import free_port
 
     from companion.cli.control import ask
 

@@ -10,7 +10,7 @@ import time
 import protoclient as pc
 import pyotp
 import pytest
-from conftest import ENTRY_PASSWORD, HOTP_SECRET, PASSWORD, SECRET
+from companion_harness import ENTRY_PASSWORD, HOTP_SECRET, PASSWORD, SECRET
 
 UNAUTHORIZED = b'{"error": "unauthorized", "message": "authentication failed"}'
 WEB = "https://evil.example"

@@ -6,7 +6,7 @@ import time
 
 import protoclient as pc
 import pyotp
-from conftest import ENTRY_PASSWORD, HOTP_SECRET, PASSWORD, SECRET
+from companion_harness import ENTRY_PASSWORD, HOTP_SECRET, PASSWORD, SECRET
 
 
 def test_pairs_and_reports_status(companion, client):
