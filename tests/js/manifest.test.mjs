@@ -30,6 +30,10 @@ test("manifest v3 with a Firefox id and a background that loads in both browsers
   const gecko = manifest.browser_specific_settings?.gecko;
   assert.match(gecko?.id ?? "", /^[\w.-]*@[\w.-]+$/);
   assert.ok(Number.parseFloat(gecko.strict_min_version) >= 121, "Firefox 121+ for MV3 background scripts + type module");
+  if (gecko.data_collection_permissions) {
+    // Firefox for Android knows data_collection_permissions from 142 on (web-ext lint warns otherwise)
+    assert.ok(Number.parseFloat(manifest.browser_specific_settings.gecko_android?.strict_min_version) >= 142);
+  }
   assert.equal(manifest.background.service_worker, "background/main.js");
   assert.deepEqual(manifest.background.scripts, ["background/main.js"]);
   assert.equal(manifest.background.type, "module");
