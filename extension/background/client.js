@@ -7,7 +7,7 @@ const enc = new TextEncoder();
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 export class CompanionError extends Error {
-  /** kind: not_running | unauthorized | locked | forbidden | rate_limited | bad_signature | http | bad_code */
+  /** kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http | bad_code */
   constructor(kind, message, { status = 0, error = "" } = {}) {
     super(message);
     this.kind = kind;
@@ -161,6 +161,10 @@ function errorFrom(status, body) {
   if (status === 401) return new CompanionError("unauthorized", "The companion did not recognise this browser.", { status, error });
   if (status === 423) return new CompanionError("locked", "The vault is locked.", { status, error });
   if (status === 429) return new CompanionError("rate_limited", "Too many attempts; wait a minute.", { status, error });
+  if (status === 403 && error === "read_only") {
+    return new CompanionError("read_only", `The companion refused the change: ${message.replace(/\.$/, "")}. `
+      + "This browser's pairing allows no such edits (see `otpc clients scope`).", { status, error });
+  }
   return new CompanionError(status === 403 && error === "forbidden" ? "forbidden" : "http", message, { status, error });
 }
 

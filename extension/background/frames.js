@@ -40,17 +40,12 @@ export async function hasField(tabId) {
 }
 
 /**
- * Fill `code` into the tab. With frameId + useContextTarget (context menu) the field the user
- * right-clicked is used; otherwise the best detected field. Returns {filled, kind, submitted}.
+ * Fill `code` into frame `frameId` of the tab (see bestFrame). With useContextTarget (context menu)
+ * the field the user right-clicked is used; otherwise the best detected field. Returns
+ * {filled, kind, submitted}.
  */
-export async function fillTab(tabId, code, { frameId, useContextTarget = false, submit = false } = {}) {
-  let target = frameId;
-  if (target === undefined) {
-    const best = await bestFrame(tabId);
-    if (!best) return { filled: 0 };
-    target = best.frameId;
-  }
+export async function fillTab(tabId, code, { frameId, useContextTarget = false, submit = false }) {
   const reply = await ext.tabs.sendMessage(tabId, { op: "otpc-fill", code, submit, useContextTarget },
-    { frameId: target });
+    { frameId });
   return reply ?? { filled: 0 };
 }

@@ -3,9 +3,9 @@
 import { ext } from "../lib/browser.js";
 import { isWebPage, registrableDomain } from "../lib/domain.js";
 import { getSettings, setSettings } from "../lib/settings.js";
-import { scheduleClipboardClear, clearClipboardIfUnchanged } from "./clipboard.js";
+import { CLEAR_ALARM, clearClipboardIfUnchanged, scheduleClipboardClear } from "./clipboard.js";
 import { api, pairingInfo, pairWith, sealFor, stateFromError, status, unpair, unsealFrom } from "./companion.js";
-import { fillTab, hasField } from "./frames.js";
+import { bestFrame, fillTab, hasField } from "./frames.js";
 
 const OWN_ORIGIN = ext.runtime.getURL("");
 
@@ -69,14 +69,22 @@ async function record(entryId, action) {
   }
 }
 
-async function fillEntry({ tabId, entryId, frameId, useContextTarget }) {
+/**
+ * Fill an entry's code into the tab. The field is looked for first, so an HOTP counter is not used up
+ * on a page without one. `code`: an HOTP code the popup already shows (filling it uses no new one).
+ */
+async function fillEntry({ tabId, entryId, frameId, useContextTarget, code: shownCode }) {
   const { tab } = await tabSite(tabId);
-  const code = await api("/v1/code", { entry_id: entryId });
+  const target = frameId ?? (await bestFrame(tabId))?.frameId;
+  if (target === undefined) return { filled: 0 };
+  const code = typeof shownCode === "string" && /^[0-9A-Za-z]{5,10}$/.test(shownCode)
+    ? { code: shownCode, type: "hotp", given: true }
+    : await api("/v1/code", { entry_id: entryId });
   const { submitSites } = await getSettings();
   const submit = isWebPage(tab.url) && submitSites.includes(registrableDomain(tab.url));
-  const result = await fillTab(tabId, code.code, { frameId, useContextTarget, submit });
+  const result = await fillTab(tabId, code.code, { frameId: target, useContextTarget, submit });
   if (result.filled > 0) result.audited = await record(entryId, "fill");
-  return { ...result, code: code.type === "hotp" ? code : undefined };
+  return { ...result, code: code.type === "hotp" && !code.given ? code : undefined };
 }
 
 async function callApi({ path, body = {}, unsealed = [] }) {
@@ -111,8 +119,10 @@ const HANDLERS = {
   fill: (m) => fillEntry(m),
   copied: async (m) => {
     const audited = await record(m.entryId, "copy");
-    if ((await getSettings()).clearClipboard && typeof m.code === "string") await scheduleClipboardClear(m.code);
-    return { audited };
+    const { clearClipboard, clipboardSeconds } = await getSettings();
+    const clearAfter = clearClipboard && typeof m.code === "string" ? clipboardSeconds : 0;
+    if (clearAfter) await scheduleClipboardClear(m.code, clearAfter);
+    return { audited, clearAfter };
   },
   api: (m) => callApi(m),
   getSettings: () => getSettings(),
@@ -132,48 +142,89 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 // ---- keyboard shortcut and context menu ------------------------------------------------------
+// Each listener is one line handing over to a named function. Tests call the same functions through
+// `self.otpcTestHooks` (headless Chromium cannot press browser shortcuts or click menu items).
 
-async function openPicker(tabId, extra = "") {
-  const url = ext.runtime.getURL(`popup/popup.html?tab=${tabId}&mode=pick${extra}`);
-  try {
-    await ext.action.openPopup(); // the toolbar popup itself, where the browser allows it
-  } catch {
-    await ext.windows.create({ url, type: "popup", width: 400, height: 580 });
+/** What this extension registers with contextMenus.create (the API has no getter to ask later). */
+export const MENU_ITEMS = [{ id: "otpc-fill", title: "Fill one-time code", contexts: ["editable"] }];
+
+function registerMenus() {
+  for (const item of MENU_ITEMS) {
+    ext.contextMenus.create(item, () => {
+      void ext.runtime.lastError; // created again after an update: ignore "duplicate id"
+    });
   }
 }
 
-async function fillFromGesture(tab, frameId, useContextTarget) {
-  if (!tab?.id || !isWebPage(tab.url)) return;
+let pickerWindowId;
+
+/**
+ * The picker: the popup page in a small window of its own, listing the entries for the tab's site
+ * (or, when none match, saying so with the search box ready). Its Fill button fills `tabId`.
+ */
+async function openPicker(tabId, { frameId, useContextTarget = false, reason } = {}) {
+  const query = new URLSearchParams({ tab: String(tabId), mode: "pick" });
+  if (reason) query.set("reason", reason);
+  if (useContextTarget) {
+    query.set("frame", String(frameId ?? 0));
+    query.set("context", "1");
+  }
+  if (pickerWindowId !== undefined) await ext.windows.remove(pickerWindowId).catch(() => {});
+  const win = await ext.windows.create({ url: ext.runtime.getURL(`popup/popup.html?${query}`), type: "popup",
+    width: 400, height: 580, focused: true });
+  pickerWindowId = win?.id;
+  return { picker: true, reason };
+}
+
+/** Tell the user, on the toolbar icon of that tab, that a shortcut fill found no field. */
+async function badge(tabId, text, title) {
+  await ext.action.setBadgeText({ tabId, text }).catch(() => {});
+  await ext.action.setTitle({ tabId, title }).catch(() => {});
+}
+
+/**
+ * A fill the user asked for from the page itself (shortcut or context menu): one entry with an OTP
+ * for the site → filled; several → the picker asks which (never a silent guess); none → the picker
+ * says so and offers search. Any companion trouble (not running, not paired, locked) → the picker,
+ * which explains it. Returns what happened, for the hooks.
+ */
+async function fillFromGesture(tab, { frameId, useContextTarget = false } = {}) {
+  if (!tab?.id || !isWebPage(tab.url)) return { skipped: true };
   let entries;
   try {
     entries = (await matchesFor(tab.id)).entries.filter((e) => e.has_otp);
   } catch {
-    await openPicker(tab.id); // the popup explains the state (not running / not paired / locked)
-    return;
+    return openPicker(tab.id, { reason: "state" });
   }
-  if (entries.length === 1) {
-    await fillEntry({ tabId: tab.id, entryId: entries[0].id, frameId, useContextTarget });
-  } else {
-    // several matches: the user picks one, never a silent guess; none: the popup says so and offers search
-    const extra = useContextTarget ? `&frame=${frameId}&context=1` : "";
-    await openPicker(tab.id, extra);
+  if (entries.length !== 1) {
+    return openPicker(tab.id, { frameId, useContextTarget, reason: entries.length ? "several" : "none" });
   }
+  const { code, ...result } = await fillEntry({ tabId: tab.id, entryId: entries[0].id, frameId, useContextTarget });
+  void code; // an HOTP code made for the fill stays here
+  if (result.filled) await badge(tab.id, "", "OTP Companion");
+  else await badge(tab.id, "!", "OTP Companion: no one-time-code field found on this page");
+  return { ...result, entryId: entries[0].id };
 }
 
-ext.commands.onCommand.addListener((command, tab) => {
-  if (command === "fill-code") fillFromGesture(tab, undefined, false);
-});
+/** The keyboard shortcut (commands "fill-code", Alt+Shift+O): the best field in any frame. */
+export function fillFromCommand(tab) {
+  return fillFromGesture(tab);
+}
 
-ext.runtime.onInstalled.addListener(() => {
-  ext.contextMenus.create({ id: "otpc-fill", title: "Fill one-time code", contexts: ["editable"] }, () => {
-    void ext.runtime.lastError; // created again after an update: ignore "duplicate id"
-  });
-});
+/** The context-menu item on an editable field: that very field (the one right-clicked). */
+export function fillFromContextMenu(info, tab) {
+  if (info?.menuItemId !== "otpc-fill") return Promise.resolve({ skipped: true });
+  return fillFromGesture(tab, { frameId: info.frameId ?? 0, useContextTarget: true });
+}
 
-ext.contextMenus.onClicked.addListener((info, tab) => {
-  if (info.menuItemId === "otpc-fill") fillFromGesture(tab, info.frameId ?? 0, true);
+ext.commands.onCommand.addListener((command, tab) => command === "fill-code" && fillFromCommand(tab));
+ext.contextMenus.onClicked.addListener((info, tab) => fillFromContextMenu(info, tab));
+ext.runtime.onInstalled.addListener(() => registerMenus());
+ext.windows.onRemoved.addListener((id) => {
+  if (id === pickerWindowId) pickerWindowId = undefined;
 });
+ext.alarms?.onAlarm.addListener((alarm) => alarm.name === CLEAR_ALARM && clearClipboardIfUnchanged());
 
-ext.alarms?.onAlarm.addListener((alarm) => {
-  if (alarm.name === "otpc-clear-clipboard") clearClipboardIfUnchanged();
-});
+// The path the listeners above take, reachable from the worker's console and from the e2e tests
+// (`sw.evaluate("self.otpcTestHooks.fillFromCommand(tab)")`). Nothing here is reachable from pages.
+globalThis.otpcTestHooks = { fillFromCommand, fillFromContextMenu, menuItems: () => structuredClone(MENU_ITEMS) };

@@ -2,13 +2,15 @@
 import { ext } from "./browser.js";
 
 export const DEFAULT_PORT = 17655;
-const DEFAULTS = { port: DEFAULT_PORT, clearClipboard: true, submitSites: [] };
+export const CLIPBOARD_SECONDS = { default: 30, min: 5, max: 300 };
+const DEFAULTS = { port: DEFAULT_PORT, clearClipboard: true, clipboardSeconds: CLIPBOARD_SECONDS.default, submitSites: [] };
 
 export async function getSettings() {
   const stored = await ext.storage.local.get(Object.keys(DEFAULTS));
   return { ...DEFAULTS, ...stored };
 }
 
+/** Validates and stores `changes`; throws an Error whose message tells the user what is allowed. */
 export async function setSettings(changes) {
   const clean = {};
   if ("port" in changes) {
@@ -17,6 +19,14 @@ export async function setSettings(changes) {
     clean.port = port;
   }
   if ("clearClipboard" in changes) clean.clearClipboard = Boolean(changes.clearClipboard);
+  if ("clipboardSeconds" in changes) {
+    const secs = Number(changes.clipboardSeconds);
+    const { min, max } = CLIPBOARD_SECONDS;
+    if (!Number.isInteger(secs) || secs < min || secs > max) {
+      throw new Error(`The clipboard delay must be a whole number of seconds from ${min} to ${max}.`);
+    }
+    clean.clipboardSeconds = secs;
+  }
   if ("submitSites" in changes) {
     clean.submitSites = [...new Set((changes.submitSites ?? []).map((s) => String(s).trim().toLowerCase()).filter(Boolean))];
   }

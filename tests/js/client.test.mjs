@@ -93,3 +93,19 @@ test("an unreachable companion is reported as not running", async () => {
   await assert.rejects(client.call({ baseUrl: "http://127.0.0.1:9", clientId: "c", macKey }, "/v1/status", {}, { fetchFn }),
     (e) => e.kind === "not_running");
 });
+
+test("a signed 403 read_only answer is a read_only error that says the companion refused", async () => {
+  const rawKey = new Uint8Array(32).fill(7);
+  const macKey = await client.importHmacKey(rawKey);
+  const body = enc.encode(JSON.stringify({ error: "read_only", message: "this client is read-only" }));
+  const fetchFn = async (_url, init) => {
+    const nonce = init.headers["X-OTPC-Nonce"];
+    const digest = client.hex(await subtle.digest("SHA-256", body));
+    const sig = client.b64u(await subtle.sign("HMAC", macKey, enc.encode(`OTPC1-RESP\n${nonce}\n403\n${digest}`)));
+    return new Response(body, { status: 403, headers: { "X-OTPC-Resp-Sig": sig } });
+  };
+  await assert.rejects(
+    client.call({ baseUrl: "http://127.0.0.1:9", clientId: "c", macKey }, "/v1/otp/delete", { entry_id: "e" }, { fetchFn }),
+    (e) => e.kind === "read_only" && e.status === 403
+      && e.message.startsWith("The companion refused the change: this client is read-only."));
+});
