@@ -2,6 +2,7 @@
 // live code → details with "Reveal OTP" → edit the OTP secret → delete the OTP (with a clear warning).
 // Read-only clients see no edit controls; the companion refuses their writes anyway.
 import { ask, h, icon, toast } from "../lib/dom.js";
+import { groupCode } from "../lib/format.js";
 import { showCode } from "../lib/ticker.js";
 
 const main = document.getElementById("main");
@@ -12,10 +13,12 @@ let canWrite = false;
 
 const apiCall = (path, body = {}) => ask("api", { path, body });
 
-function notice(text) {
+/** A line above the page: kind "info" for things the user should know, otherwise a problem. */
+function notice(text, kind = "") {
   const el = document.getElementById("notice");
   el.textContent = text ?? "";
   el.classList.toggle("hidden", !text);
+  el.classList.toggle("info", kind === "info");
 }
 
 function fail(err) {
@@ -33,15 +36,20 @@ async function loadCustomers(selectId) {
   }, c.name))));
   const pick = customers.find((c) => c.id === (selectId ?? current?.id)) ?? customers[0];
   if (pick) await selectCustomer(pick);
-  else main.replaceChildren(h("div", { class: "card empty" }, "No customers yet. Add one on the left."));
+  else main.replaceChildren(h("div", { class: "card empty" }, canWrite && !document.body.classList.contains("limited")
+    ? "No customers yet. Add one on the left." : "No customers are visible to this browser."));
 }
 
+let shownRequest = 0; // a slow answer for an earlier click must not replace a newer view
+
 async function selectCustomer(customer, search = "") {
+  const request = ++shownRequest;
   current = customer;
   document.querySelectorAll("#customers button").forEach((b) => b.setAttribute("aria-current", String(b.dataset.customerId === customer.id)));
   const body = { customer_id: customer.id };
   if (search) body.search = search;
   const { entries } = await apiCall("/v1/entries", body);
+  if (request !== shownRequest) return;
   const box = h("input", { type: "search", id: "entry-search", placeholder: "Search entries", value: search, "aria-label": "Search entries" });
   let timer;
   box.addEventListener("input", () => {
@@ -73,24 +81,53 @@ function entryTable(entries) {
 // ---- OTP pop-up (current code + indicator line) ------------------------------------------------
 
 async function otpPopup(entry) {
-  const code = await ask("code", { entryId: entry.id });
+  let code;
+  try {
+    code = await ask("code", { entryId: entry.id });
+  } catch (err) {
+    return fail(err);
+  }
+  const isHotp = code.type === "hotp";
   const codeEl = h("div", { class: "code big", id: "otp-code" });
   const secs = h("span", { class: "muted", id: "otp-secs" });
   const bar = h("div", { class: "timebar", id: "otp-bar" }, h("span"));
+  const next = h("button", { type: "button", id: "otp-next", onclick: async () => {
+    try {
+      showHotp(codeEl, secs, await ask("code", { entryId: entry.id }));
+    } catch (err) {
+      fail(err);
+    }
+  } }, "Next code");
   openDialog(h("h3", {}, `${entry.customer} / ${entry.title}`),
-    h("div", { class: "otp-line" }, codeEl, secs), code.valid_until ? bar : null,
+    h("div", { class: "otp-line" }, codeEl, secs), isHotp ? null : bar,
+    isHotp ? h("p", { class: "hint" }, "HOTP codes do not expire; every new code uses up the counter.") : null,
     h("div", { class: "buttons" },
-      h("button", { type: "button", onclick: async () => {
-        await navigator.clipboard.writeText(codeEl.dataset.code);
-        await ask("copied", { entryId: entry.id, code: codeEl.dataset.code });
-        toast("Copied", "ok");
-      } }, "Copy"),
+      isHotp ? next : null,
+      h("button", { type: "button", onclick: () => copyShown(entry, codeEl) }, "Copy"),
       h("button", { type: "button", class: "primary", onclick: closeDialog }, "Close")));
-  showCode({ code: codeEl, bar, secs }, code, () => ask("code", { entryId: entry.id }));
+  if (isHotp) showHotp(codeEl, secs, code);
+  else showCode({ code: codeEl, bar, secs }, code, () => ask("code", { entryId: entry.id }));
+}
+
+async function copyShown(entry, codeEl) {
+  try {
+    await navigator.clipboard.writeText(codeEl.dataset.code);
+    const { clearAfter } = await ask("copied", { entryId: entry.id, code: codeEl.dataset.code });
+    toast(clearAfter ? `Copied \u2014 cleared from the clipboard in ${clearAfter} s` : "Copied", "ok");
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** An HOTP code: no countdown (it does not expire), the counter it was made from. */
+function showHotp(codeEl, secs, c) {
+  codeEl.textContent = groupCode(c.code);
+  codeEl.dataset.code = c.code;
+  secs.textContent = c.counter === null || c.counter === undefined ? "no expiry" : `counter ${c.counter} \u00b7 no expiry`;
 }
 
 function openDialog(...children) {
-  dialog.replaceChildren(...children);
+  dialog.replaceChildren(...children.filter(Boolean));
   if (!dialog.open) dialog.showModal();
 }
 
@@ -102,22 +139,31 @@ function closeDialog() {
 // ---- details, reveal, edit, delete --------------------------------------------------------------
 
 async function details(entryId) {
+  shownRequest += 1;
   const { entry } = await apiCall("/v1/entry", { entry_id: entryId });
   const codeEl = h("div", { class: "code big", id: "reveal-code" });
   const secs = h("span", { class: "muted" });
   const bar = h("div", { class: "timebar hidden" }, h("span"));
   const isHotp = entry.otp?.type === "hotp";
   const reveal = h("button", { type: "button", id: "reveal-otp", onclick: async () => {
-    const c = await ask("code", { entryId: entry.id });
+    let c;
+    try {
+      c = await ask("code", { entryId: entry.id });
+    } catch (err) {
+      return fail(err);
+    }
     if (isHotp) {
-      codeEl.textContent = c.code;
+      showHotp(codeEl, secs, c);
       reveal.textContent = "Next code";
+      copyButton.classList.remove("hidden");
       return;
     }
     bar.classList.remove("hidden");
     showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id }));
-    reveal.disabled = true;
+    reveal.classList.add("hidden");
+    copyButton.classList.remove("hidden");
   } }, "Reveal OTP");
+  const copyButton = h("button", { type: "button", class: "hidden", id: "copy-otp", onclick: () => copyShown(entry, codeEl) }, "Copy");
   const otp = entry.otp;
   main.replaceChildren(
     h("div", { class: "toolbar" },
@@ -134,7 +180,7 @@ async function details(entryId) {
       h("div", { class: "otp-box" },
         otp ? h("div", { class: "otp-line" }, codeEl, secs) : null, otp ? bar : null,
         h("div", { class: "buttons" },
-          otp ? reveal : null,
+          otp ? reveal : null, otp ? copyButton : null,
           h("button", { type: "button", class: "primary writable", id: "edit-otp", onclick: () => otpForm(entry) }, otp ? "Edit OTP" : "Set up OTP"),
           otp ? h("button", { type: "button", class: "trash writable", id: "delete-otp", "aria-label": "Delete OTP", onclick: () => confirmDelete(entry) },
             icon("trash", 16), "Delete OTP") : null),
@@ -171,7 +217,7 @@ function otpForm(entry) {
       const words = [converted ? "Lowercase letters were converted to uppercase." : "", ...(reply.warnings ?? [])].filter(Boolean);
       toast(["OTP saved.", ...words].join(" "), "ok");
       await details(entry.id);
-      if (words.length) notice(words.join(" "));
+      if (words.length) notice(words.join(" "), "info");
     } catch (err) {
       error.textContent = err.message;
     }
@@ -247,6 +293,18 @@ document.getElementById("add-customer").addEventListener("submit", async (event)
   }
 });
 
+/** Says up front what this browser's pairing allows, so missing buttons are not a mystery. */
+function scopeNote(canWrite, limited) {
+  const text = !canWrite
+    ? ["Read-only: this browser was paired with ", h("code", {}, "otpc pair --read-only"),
+      ". It shows entries and codes; make changes in a read-write browser or with the otpc command."]
+    : limited ? ["This browser sees only the customers its pairing names (", h("code", {}, "otpc pair --customers"),
+      "); it may edit their entries but not add customers."] : [];
+  const el = document.getElementById("scope-note");
+  el.replaceChildren(...text);
+  el.classList.toggle("hidden", !text.length);
+}
+
 async function start() {
   const st = await ask("status");
   if (st.state !== "ready") {
@@ -256,8 +314,13 @@ async function start() {
     return;
   }
   canWrite = st.scope?.write !== false;
+  const limited = Array.isArray(st.scope?.customers);
   document.body.classList.toggle("read-only", !canWrite);
-  document.getElementById("who").textContent = `${st.clientName ?? ""}${canWrite ? "" : " \u00b7 read-only"}`;
+  document.body.classList.toggle("limited", limited); // may not add customers (the companion refuses it)
+  document.getElementById("who").textContent = [st.clientName, canWrite ? "" : "read-only",
+    limited ? `${st.scope.customers.length} customer${st.scope.customers.length === 1 ? "" : "s"} only` : ""]
+    .filter(Boolean).join(" \u00b7 ");
+  scopeNote(canWrite, limited);
   await loadCustomers();
 }
 

@@ -1,4 +1,4 @@
-// Settings: companion port, pairing status and unpair, clipboard clearing, "submit after fill" sites.
+// Settings: companion port, pairing status and unpair, clipboard clearing (on/off, delay), "submit after fill" sites.
 import { ask, h, toast } from "../lib/dom.js";
 import { shortDate } from "../lib/format.js";
 import { registrableDomain } from "../lib/domain.js";
@@ -33,6 +33,8 @@ async function init() {
   const s = await ask("getSettings");
   $("port").value = s.port;
   $("clear-clipboard").checked = s.clearClipboard;
+  $("clipboard-seconds").value = s.clipboardSeconds;
+  $("clipboard-seconds").disabled = !s.clearClipboard;
   showSites(s.submitSites);
   await showPairing();
 }
@@ -40,15 +42,25 @@ async function init() {
 $("port-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
-    await ask("setSettings", { changes: { port: $("port").value } });
-    toast("Port saved", "ok");
+    const s = await ask("setSettings", { changes: { port: $("port").value } });
+    toast(`Saved: the extension now talks to 127.0.0.1:${s.port}`, "ok");
   } catch (err) {
     toast(err.message, "bad");
   }
 });
 $("clear-clipboard").addEventListener("change", async (event) => {
-  await ask("setSettings", { changes: { clearClipboard: event.target.checked } });
-  toast("Saved", "ok");
+  const s = await ask("setSettings", { changes: { clearClipboard: event.target.checked } });
+  $("clipboard-seconds").disabled = !s.clearClipboard;
+  toast(s.clearClipboard ? `Copied codes are cleared after ${s.clipboardSeconds} s` : "Copied codes stay on the clipboard", "ok");
+});
+$("clipboard-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const s = await ask("setSettings", { changes: { clipboardSeconds: $("clipboard-seconds").value } });
+    toast(`Copied codes are cleared after ${s.clipboardSeconds} s`, "ok");
+  } catch (err) {
+    toast(err.message, "bad");
+  }
 });
 $("site-form").addEventListener("submit", async (event) => {
   event.preventDefault();

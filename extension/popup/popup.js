@@ -8,6 +8,7 @@ import { showCode, watchSkew } from "../lib/ticker.js";
 
 const params = new URLSearchParams(location.search);
 const pickMode = params.get("mode") === "pick";
+if (pickMode) document.documentElement.classList.add("pick"); // a window of its own, not the toolbar popup
 const contextFill = params.get("context") === "1";
 const frameParam = params.has("frame") ? Number(params.get("frame")) : undefined;
 const view = document.getElementById("view");
@@ -22,7 +23,7 @@ async function currentTabId() {
 
 // Live codes of rows that leave the page stop on their own (the ticker drops disconnected rows).
 function setView(...children) {
-  view.replaceChildren(...children);
+  view.replaceChildren(...children.filter(Boolean));
 }
 
 function markFirstCode() {
@@ -126,7 +127,8 @@ function entryRow(entry, code) {
   const secs = h("span", { class: "secs muted" });
   const bar = h("div", { class: "timebar", role: "presentation" }, h("span"));
   const isHotp = entry.otp?.type === "hotp";
-  const li = h("li", { class: "row", tabindex: "0", role: "option", dataset: { entryId: entry.id } },
+  const act = (name, label, onclick, cls = "act") => h("button", { type: "button", class: cls, dataset: { act: name }, onclick }, label);
+  const li = h("li", { class: `row${isHotp ? " hotp" : ""}`, tabindex: "0", role: "option", dataset: { entryId: entry.id } },
     h("div", { class: "row-main" },
       h("div", { class: "meta" },
         h("div", { class: "customer" }, entry.customer),
@@ -135,13 +137,16 @@ function entryRow(entry, code) {
       h("div", { class: "code-col" }, entry.has_otp ? [codeEl, secs] : h("span", { class: "muted small" }, "no OTP"))),
     entry.has_otp && !isHotp ? bar : null,
     h("div", { class: "actions" },
-      entry.has_otp ? h("button", { type: "button", class: "act", dataset: { act: "copy" }, onclick: () => copy(entry, codeEl) }, "Copy") : null,
-      entry.has_otp ? h("button", { type: "button", class: "act primary", dataset: { act: "fill" }, onclick: () => fill(entry, codeEl) }, "Fill") : null,
-      h("button", { type: "button", class: "act ghost", dataset: { act: "details" }, onclick: () => details(entry) }, "Details")));
+      entry.has_otp ? act("copy", "Copy", () => copy(entry, codeEl)) : null,
+      entry.has_otp ? act("fill", "Fill", () => fill(entry, codeEl), "act primary") : null,
+      isHotp ? act("next", "Next code", () => nextHotp(entry, codeEl, secs)) : null,
+      act("details", "Details", () => details(entry), "act ghost")));
   if (isHotp) {
+    // HOTP codes do not expire and each one uses up the counter: none is made until the user asks.
     codeEl.textContent = "\u2022\u2022\u2022 \u2022\u2022\u2022";
     codeEl.classList.add("concealed");
-    codeEl.title = "HOTP: each code uses up the counter; Copy or Fill makes the next one";
+    codeEl.title = "HOTP: each new code uses up the counter. Next code, Copy or Fill makes one.";
+    secs.textContent = "counter-based";
   } else if (entry.has_otp) {
     const refresh = () => ask("code", { entryId: entry.id });
     if (code) {
@@ -159,23 +164,36 @@ function entryRow(entry, code) {
   return li;
 }
 
-async function codeFor(entry, codeEl) {
-  if (entry.otp?.type === "hotp") {
-    const c = await ask("code", { entryId: entry.id });
-    codeEl.textContent = groupCode(c.code);
-    codeEl.dataset.code = c.code;
-    codeEl.classList.remove("concealed");
-    return c.code;
+/** Show an HOTP code (it stays until the user asks for the next one). */
+function showHotp(codeEl, secs, c) {
+  codeEl.textContent = groupCode(c.code);
+  codeEl.dataset.code = c.code;
+  codeEl.classList.remove("concealed");
+  if (secs) secs.textContent = c.counter === null || c.counter === undefined ? "no expiry" : `counter ${c.counter} \u00b7 no expiry`;
+}
+
+async function nextHotp(entry, codeEl, secs) {
+  try {
+    showHotp(codeEl, secs, await ask("code", { entryId: entry.id }));
+  } catch (err) {
+    toast(`No code: ${err.message}`, "bad");
   }
-  return codeEl.dataset.code ?? (await ask("code", { entryId: entry.id })).code;
+}
+
+/** The code to copy: the one shown; for HOTP a new one only when none is shown yet. */
+async function codeFor(entry, codeEl) {
+  if (codeEl.dataset.code) return codeEl.dataset.code;
+  const c = await ask("code", { entryId: entry.id });
+  if (entry.otp?.type === "hotp") showHotp(codeEl, codeEl.nextElementSibling, c);
+  return c.code;
 }
 
 async function copy(entry, codeEl) {
   try {
     const code = await codeFor(entry, codeEl);
     await navigator.clipboard.writeText(code);
-    await ask("copied", { entryId: entry.id, code });
-    toast("Copied \u2014 cleared from the clipboard in 30 s", "ok");
+    const { clearAfter } = await ask("copied", { entryId: entry.id, code });
+    toast(clearAfter ? `Copied \u2014 cleared from the clipboard in ${clearAfter} s` : "Copied", "ok");
   } catch (err) {
     toast(`Could not copy: ${err.message}`, "bad");
   }
@@ -184,11 +202,9 @@ async function copy(entry, codeEl) {
 async function fill(entry, codeEl) {
   if (tabId === undefined) return toast("No page to fill.", "bad");
   try {
-    const result = await ask("fill", { tabId, entryId: entry.id, frameId: frameParam, useContextTarget: contextFill });
-    if (result.code) {
-      codeEl.textContent = groupCode(result.code.code);
-      codeEl.dataset.code = result.code.code;
-    }
+    const shown = entry.otp?.type === "hotp" ? codeEl.dataset.code : undefined;
+    const result = await ask("fill", { tabId, entryId: entry.id, frameId: frameParam, useContextTarget: contextFill, code: shown });
+    if (result.code) showHotp(codeEl, codeEl.nextElementSibling, result.code);
     if (!result.filled) return toast("No one-time-code field found on this page.", "bad");
     toast(result.submitted ? "Filled and submitted" : "Filled", "ok");
     if (pickMode || !params.has("tab")) setTimeout(() => window.close(), 350);
@@ -244,14 +260,26 @@ function renderReady(data) {
       if (first) first.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
     }
   });
-  const heading = data.domain
-    ? (data.matches.length
-      ? h("h3", { class: "section" }, pickMode ? `Pick the entry for ${data.domain}` : `For ${data.domain}`)
-      : h("p", { class: "empty", id: "no-match" }, `No entry matches ${data.domain}. Search below, or add one on the manage page.`))
-    : h("p", { class: "empty" }, "This page has no site to match. Search below.");
-  setView(heading, matches, h("div", { class: "search" }, search), results);
+  setView(...headingFor(data), matches, h("div", { class: "search" }, search), results);
   if (!data.matches.length || pickMode === false && !data.domain) search.focus();
   else view.querySelector("li.row")?.focus();
+}
+
+/** What the list is about; in the picker (shortcut, context menu) also why the user is asked. */
+function headingFor(data) {
+  const manageLink = h("button", { type: "button", class: "link", id: "open-manage-inline",
+    onclick: () => ext.tabs.create({ url: ext.runtime.getURL("manage/manage.html") }) }, "add one on the manage page");
+  if (!data.domain) return [h("p", { class: "empty" }, "This page has no site to match. Search below.")];
+  if (!data.matches.length) {
+    return [h("div", { class: "empty", id: "no-match" },
+      h("p", { class: "no-match-title" }, `No entry for ${data.domain}`),
+      h("p", {}, pickMode ? "Nothing was filled. Search all entries below and fill one, or " : "Search all entries below, or ",
+        manageLink, "."))];
+  }
+  if (!pickMode) return [h("h3", { class: "section" }, `For ${data.domain}`)];
+  return [h("div", { class: "pick-note", id: "pick-note" },
+    h("p", { class: "pick-title" }, `${data.matches.length} ${data.matches.length === 1 ? "entry matches" : "entries match"} ${data.domain}`),
+    h("p", { class: "muted small" }, "Pick the one to fill. Nothing is filled until you choose."))];
 }
 
 async function runSearch(text, results) {
@@ -261,8 +289,9 @@ async function runSearch(text, results) {
     const entries = await ask("entries", { search: term });
     const shown = entries.slice(0, 30);
     const codes = await ask("codes", { entries: shown.slice(0, 12) });
+    const more = entries.length - shown.length;
     results.replaceChildren(...shown.map((e) => entryRow(e, codes[e.id])),
-      entries.length > shown.length ? h("li", { class: "more muted" }, `${entries.length - shown.length} more \u2014 refine the search`) : null);
+      ...(more > 0 ? [h("li", { class: "more muted" }, `${more} more \u2014 refine the search`)] : []));
     if (!entries.length) results.replaceChildren(h("li", { class: "empty" }, `Nothing matches \u201c${term}\u201d.`));
   } catch (err) {
     results.replaceChildren(h("li", { class: "error" }, err.message));
@@ -272,33 +301,45 @@ async function runSearch(text, results) {
 // ---- details ---------------------------------------------------------------------------------
 
 async function details(entry) {
-  const codeEl = h("div", { class: "code big" });
+  const codeEl = h("div", { class: "code big", id: "reveal-code" });
   const bar = h("div", { class: "timebar hidden" }, h("span"));
   const secs = h("span", { class: "secs muted" });
   const isHotp = entry.otp?.type === "hotp";
+  const after = h("div", { class: "buttons hidden" },
+    h("button", { type: "button", dataset: { act: "copy" }, onclick: () => copy(entry, codeEl) }, "Copy"),
+    tabId === undefined ? null : h("button", { type: "button", class: "primary", dataset: { act: "fill" }, onclick: () => fill(entry, codeEl) }, "Fill"));
   const reveal = h("button", { type: "button", class: "primary", id: "reveal-otp", onclick: async () => {
-    const c = await ask("code", { entryId: entry.id });
-    if (isHotp) {
-      codeEl.textContent = groupCode(c.code);
-      reveal.textContent = "Next code";
-    } else {
+    try {
+      const c = await ask("code", { entryId: entry.id });
+      after.classList.remove("hidden");
+      if (isHotp) {
+        showHotp(codeEl, secs, c);
+        reveal.textContent = "Next code";
+        return;
+      }
       bar.classList.remove("hidden");
       showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id }));
-      reveal.disabled = true;
+      reveal.classList.add("hidden");
+    } catch (err) {
+      toast(`No code: ${err.message}`, "bad");
     }
   } }, "Reveal OTP");
+  const otp = entry.otp;
+  const otpText = otp ? `${otp.type.toUpperCase()} \u00b7 ${otp.digits} digits${otp.type === "hotp" ? "" : ` \u00b7 ${otp.period} s`}` : "none";
   setView(
-    h("button", { class: "ghost back", onclick: start }, "\u2190 Back"),
-    h("section", { class: "details" },
+    h("button", { class: "ghost back", id: "back", onclick: start }, "\u2190 Back"),
+    h("section", { class: "details", id: "details" },
       h("div", { class: "customer" }, entry.customer),
       h("h2", {}, entry.title),
       h("dl", {},
-        h("dt", {}, "Username"), h("dd", {}, entry.username || "\u2014"),
-        h("dt", {}, "URLs"), h("dd", {}, entry.urls.length ? entry.urls.map((u) => h("div", {}, u)) : "\u2014"),
-        h("dt", {}, "Notes"), h("dd", { class: "notes" }, entry.notes || "\u2014"),
-        h("dt", {}, "OTP"), h("dd", {}, entry.has_otp ? `${entry.otp.type.toUpperCase()} \u00b7 ${entry.otp.digits} digits${entry.otp.type === "totp" ? ` \u00b7 ${entry.otp.period}s` : ""}` : "none")),
-      entry.has_otp ? h("div", { class: "reveal" }, h("div", { class: "code-col" }, codeEl, secs), bar, reveal,
-        isHotp ? h("p", { class: "muted small" }, "HOTP: every code shown uses up the counter.") : null) : null));
+        h("dt", {}, "Username"), h("dd", { id: "detail-username" }, entry.username || "\u2014"),
+        h("dt", {}, "URLs"), h("dd", { id: "detail-urls" }, entry.urls.length ? entry.urls.map((u) => h("div", {}, u)) : "\u2014"),
+        h("dt", {}, "Notes"), h("dd", { class: "notes", id: "detail-notes" }, entry.notes || "\u2014"),
+        h("dt", {}, "OTP"), h("dd", { id: "detail-otp" }, otpText)),
+      entry.has_otp ? h("div", { class: "reveal" }, h("div", { class: "code-col" }, codeEl, secs), bar,
+        h("div", { class: "buttons" }, reveal, after),
+        isHotp ? h("p", { class: "muted small" }, "HOTP codes do not expire; every new code uses up the counter.") : null) : null));
+  document.getElementById("reveal-otp")?.focus();
 }
 
 // ---- start -----------------------------------------------------------------------------------
