@@ -37,6 +37,11 @@ SECRET_ACME_2 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 SECRET_GLOBEX = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 SECRET_STEAM = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 SECRET_FAST = "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU"
+SECRET_HOOLI = "NBXW63DJMJQWI3LJNZSGKZDBOJ2GS3TH"
+# RFC 4226 appendix D: the secret "12345678901234567890" and its HOTP codes for counters 0, 1, 2, ...
+SECRET_RFC4226 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+RFC4226_CODES = ["755224", "287082", "359152", "969429", "338314",
+                 "254676", "287922", "162583", "520489", "399871"]
 
 
 def free_port() -> int:
@@ -84,6 +89,13 @@ def seed_vault(path: Path) -> None:
     v.add_customer("Initech")
     v.add_entry("Initech", "Fast token", username="ops", urls=["https://sso.initech.test/"])
     v.set_otp("Initech/Fast token", OtpParams(type="totp", secret=SECRET_FAST, period=10).checked())
+    v.add_customer("Hooli")  # exactly one entry for hooli.test: the shortcut fills without asking
+    v.add_entry("Hooli", "Console", username="ops@hooli.test", urls=["https://console.hooli.test/"])
+    v.set_otp("Hooli/Console", OtpParams(type="totp", secret=SECRET_HOOLI).checked())
+    v.add_customer("Umbrella")  # HOTP, counters at 0; one entry per test file that uses them up
+    for title, host in (("Door controller", "door"), ("Badge system", "badge")):
+        v.add_entry("Umbrella", title, username="facilities", urls=[f"https://{host}.umbrella.test/"])
+        v.set_otp(f"Umbrella/{title}", OtpParams(type="hotp", secret=SECRET_RFC4226, counter=0).checked())
     v.close()
 
 
@@ -94,8 +106,9 @@ class Companion:
     def cli(self, *args: str) -> str:
         return otpc(self.vault, *args).stdout
 
-    def pairing_code(self) -> str:
-        out = self.cli("pair")
+    def pairing_code(self, *options: str) -> str:
+        """Open a pairing window (`otpc pair [--read-only] [--customers A]`) and return its code."""
+        out = self.cli("pair", *options)
         match = re.search(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b", out)
         assert match, "otpc pair printed no code"
         return match.group(1)
@@ -156,13 +169,32 @@ class Browser:
     def url(self, path: str) -> str:
         return f"chrome-extension://{self.extension_id}/{path}"
 
+    companion_port: int | None = None  # the shared companion's port, once paired with it
+
     def set_port(self, port: int) -> None:
         self.worker.evaluate("port => chrome.storage.local.set({port})", port)
 
     def tab_id(self, url: str) -> int:
+        return self.tab(url)["id"]
+
+    def tab(self, url: str) -> dict:
+        """The browser's tab object for the page at `url` (what listeners receive as `tab`)."""
         return self.worker.evaluate(
-            "async u => (await chrome.tabs.query({})).find(t => t.url === u).id", url
+            "async u => (await chrome.tabs.query({})).find(t => t.url === u)", url
         )
+
+    def page_with(self, fragment: str, timeout: float = 10.0):
+        """The page (tab or window) whose URL contains `fragment`, waiting for it to open."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for page in self.context.pages:
+                if fragment in page.url:
+                    return page
+            with contextlib.suppress(PlaywrightTimeout):  # lets Playwright take in new pages meanwhile
+                self.context.wait_for_event("page", timeout=200)
+        raise AssertionError(f"no page with {fragment!r} in its URL opened")
 
     def open_popup(self, tab_url: str | None = None, width: int = 380):
         page = self.context.new_page()
@@ -197,13 +229,25 @@ def browser(tmp_path_factory):
             context.close()
 
 
-def pair_through_popup(browser: Browser, companion: Companion) -> None:
+def unpair_through_options(browser: Browser) -> None:
+    """Forget the pairing the way a person does: the options page's Unpair button."""
+    page = browser.context.new_page()
+    page.goto(browser.url("options/options.html"))
+    page.wait_for_selector("#pairing-name, #pairing:has-text('Not paired')")
+    if page.is_visible("#unpair"):
+        page.once("dialog", lambda d: d.accept())
+        page.click("#unpair")
+        page.wait_for_selector("#unpair", state="hidden")
+    page.close()
+
+
+def pair_through_popup(browser: Browser, companion: Companion, *options: str) -> None:
     """Pair the browser with the companion the way a person does: `otpc pair`, then the popup."""
     browser.set_port(companion.port)
     page = browser.open_popup()
     try:
         page.wait_for_selector("body[data-state=not_paired]", timeout=10_000)
-        page.fill("#pair-code", companion.pairing_code())
+        page.fill("#pair-code", companion.pairing_code(*options))
         page.click("#pair-submit")
         page.wait_for_selector("body[data-state=ready]", timeout=10_000)
     finally:
@@ -214,7 +258,14 @@ def pair_through_popup(browser: Browser, companion: Companion) -> None:
 def paired(browser, companion) -> Browser:
     """The shared browser, paired with the shared companion (pairs through the popup if needed)."""
     browser.set_port(companion.port)
-    info = browser.worker.evaluate("""() => new Promise(resolve => {
+    browser.companion_port = companion.port
+    if not is_paired(browser):
+        pair_through_popup(browser, companion)
+    return browser
+
+
+def is_paired(browser: Browser) -> bool:
+    return browser.worker.evaluate("""() => new Promise(resolve => {
         const req = indexedDB.open("otpc", 1);
         req.onupgradeneeded = () => req.result.createObjectStore("pairing");
         req.onsuccess = () => {
@@ -222,9 +273,6 @@ def paired(browser, companion) -> Browser:
           get.onsuccess = () => resolve(Boolean(get.result));
         };
       })""")
-    if not info:
-        pair_through_popup(browser, companion)
-    return browser
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,7 @@ def test_add_entry_set_edit_and_delete_otp(manage, companion, artifacts):
 
 def test_search_within_a_customer(manage):
     manage.click("#customers button:has-text('Globex')")
+    manage.wait_for_selector(".toolbar h2:has-text('Globex')")
     manage.fill("#entry-search", "vpn")
     manage.wait_for_function("() => document.querySelectorAll('table.entries tbody tr').length === 1")
     assert manage.inner_text("table.entries tbody").startswith("VPN")

@@ -5,20 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PASSWORD, free_port
+from .conftest import PASSWORD, free_port, unpair_through_options
 
 pytestmark = pytest.mark.e2e
-
-
-def unpair_through_options(browser) -> None:
-    page = browser.context.new_page()
-    page.goto(browser.url("options/options.html"))
-    page.wait_for_selector("#pairing")
-    if page.is_visible("#unpair"):
-        page.once("dialog", lambda d: d.accept())
-        page.click("#unpair")
-        page.wait_for_selector("#unpair", state="hidden")
-    page.close()
 
 
 def popup_code(page, entry_title: str) -> str:
@@ -154,5 +143,34 @@ def test_search_and_keyboard(paired, pages):
     assert {"VPN", "Steam", "Wiki"} <= set(page.locator("#results .title").all_inner_texts())
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.classList.contains('row')")
+    page.close()
+    tab.close()
+
+
+def test_details_view_shows_the_entry_and_reveals_the_same_code_as_otpc(paired, companion, pages, artifacts):
+    tab = paired.context.new_page()
+    url = pages("login.acme.test", "single.html")
+    tab.goto(url)
+    page = paired.open_popup(url)
+    page.locator("li.row", has_text="Admin portal").locator("button[data-act=details]").click()
+    page.wait_for_selector("#details")
+    assert page.inner_text("#details h2") == "Admin portal"
+    assert page.inner_text("#detail-username") == "it@acme.test"
+    assert page.inner_text("#detail-urls") == "https://login.acme.test/"
+    assert page.inner_text("#detail-notes") == "Break-glass account"
+    assert page.inner_text("#detail-otp") == "TOTP \u00b7 6 digits \u00b7 30 s"
+    assert page.get_attribute("#reveal-code", "data-code") is None  # nothing shown before Reveal
+    page.click("#reveal-otp")
+    page.wait_for_selector("#reveal-code[data-code]")
+    for _ in range(3):  # a period may roll over between the two reads
+        shown = page.get_attribute("#reveal-code", "data-code")
+        if shown == companion.code("Acme Corp/Admin portal"):
+            break
+    else:
+        pytest.fail(f"details view revealed {shown}, `otpc code` disagrees")
+    assert page.is_visible("#details .timebar")
+    page.screenshot(path=artifacts / "popup-details.png")
+    page.click("#back")
+    page.wait_for_selector("#matches li.row")
     page.close()
     tab.close()
