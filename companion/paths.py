@@ -67,6 +67,20 @@ def ensure_private_dir(path: Path) -> None:
         pass
 
 
+def is_private_dir(path: Path) -> bool:
+    """True when `path` is a real directory owned by us that no one else can enter or write.
+
+    The control socket lives in it and `otpc unlock` sends the master password through the socket:
+    in a shared /tmp another user could otherwise create the directory first and listen there."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    import stat
+
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
 def write_private_file(path: Path, data: bytes) -> None:
     """Atomically replace `path` with `data`, mode 0600 from the first byte (never world-readable)."""
     ensure_private_dir(path.parent)

@@ -4,6 +4,7 @@ so `otpc code` can use it without loading click, rich, aiohttp or cryptography."
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -16,9 +17,20 @@ def socket_path(vault_path: Path) -> Path:
     return control_socket_path(Path(vault_path))
 
 
+def _ours(path: Path) -> bool:
+    from companion.paths import is_private_dir
+
+    try:
+        return is_private_dir(path.parent) and os.lstat(path).st_uid == os.getuid()
+    except OSError:
+        return False
+
+
 def ask(vault_path: Path, request: dict, timeout: float = 2.0) -> dict | None:
     """Send one request; return the reply, or None when no companion is listening."""
     path = socket_path(vault_path)
+    if not _ours(path):
+        return None  # never talk (or send a password) to a socket someone else could have made
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:

@@ -14,7 +14,7 @@ import socket
 import time
 
 from companion.errors import Locked, NotFound, UserError
-from companion.paths import control_socket_path, ensure_private_dir
+from companion.paths import control_socket_path, ensure_private_dir, is_private_dir
 from companion.server.clients import Scope
 from companion.server.pairing import display_code
 
@@ -151,6 +151,11 @@ def _remove_stale(path) -> None:
 async def start_control_server(companion) -> asyncio.AbstractServer:
     path = control_socket_path(companion.vault_path)
     ensure_private_dir(path.parent)
+    if not is_private_dir(path.parent):
+        raise UserError(
+            f"{path.parent} is not a private directory of yours (owner or mode): refusing to put "
+            "the control socket there"
+        )
     _remove_stale(path)
     old = os.umask(0o177)
     try:

@@ -149,3 +149,47 @@ def test_serve_creates_the_vault_on_first_run_and_says_what_next(tmp_path, monke
     assert f"listening on http://127.0.0.1:{port}" in err
     assert "Load unpacked" in err and "otpc pair" in err
     assert "first run password" not in err
+
+
+def test_control_socket_only_in_a_private_directory(tmp_path, monkeypatch):
+    """`otpc unlock` sends the master password over the control socket, so neither side may use
+    a directory that another user could have made (e.g. in a shared /tmp)."""
+    import socket as socketlib
+
+    from companion_harness import free_port
+
+    from companion.cli.control import ask
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    sock_path = shared / "control.sock"
+    monkeypatch.setenv("OTPC_SOCKET", str(sock_path))
+    listener = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    try:
+        assert ask(tmp_path / "vault.sqlite", {"op": "unlock", "password": "secret"}) is None
+        try:
+            conn, _ = listener.accept()
+            conn.close()
+            raise AssertionError("the client connected to a socket in a non-private directory")
+        except TimeoutError:
+            pass
+    finally:
+        listener.close()
+    # The companion tightens a directory of its own to 0700, but refuses one another user owns.
+    if os.getuid() != 0:
+        return  # only root can hand a directory to another user here; CI runs as root
+    foreign = tmp_path / "foreign"
+    foreign.mkdir(mode=0o777)
+    os.chown(foreign, 65534, 65534)
+    done = subprocess.run(
+        [sys.executable, "-m", "companion.cli.entry", "--vault", str(tmp_path / "v.sqlite"),
+         "serve", "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "OTPC_PASSWORD": "pw", "OTPC_SOCKET": str(foreign / "control.sock")},
+    )
+    assert done.returncode != 0
+    assert "not a private directory" in done.stderr and "Traceback" not in done.stderr
