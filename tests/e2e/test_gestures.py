@@ -47,6 +47,16 @@ def test_shortcut_fills_when_one_entry_matches(paired, companion, pages):
     tab.close()
 
 
+def test_shortcut_on_a_page_without_a_field_marks_the_toolbar_icon(paired, pages):
+    tab, info = open_tab(paired, pages("console.hooli.test", "nothing.html"))
+    result = paired.worker.evaluate(COMMAND, info)
+    assert result["filled"] == 0
+    assert paired.worker.evaluate("tabId => chrome.action.getBadgeText({tabId})", info["id"]) == "!"
+    assert "no one-time-code field" in paired.worker.evaluate("tabId => chrome.action.getTitle({tabId})", info["id"])
+    assert tab.input_value("#wiki-search") == ""
+    tab.close()
+
+
 def test_context_menu_fills_the_field_that_was_right_clicked(paired, companion, pages):
     tab, info = open_tab(paired, pages("console.hooli.test", "context.html"))
     tab.click("#answer", button="right")  # a field detection would skip: the user chose it

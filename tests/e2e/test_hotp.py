@@ -35,6 +35,10 @@ def test_popup_hotp_row_has_no_countdown_and_uses_the_counter_only_on_request(
     assert "counter-based" in row.inner_text()
     assert row.locator("button[data-act=next]").inner_text() == "Next code"
     page.screenshot(path=artifacts / "popup-hotp-concealed.png")
+    page.fill("#search", "door controller")  # search results do not make HOTP codes either
+    found = page.locator("#results li.row", has_text="Door controller")
+    found.wait_for()
+    assert found.locator(".code").get_attribute("data-code") is None
     page.close()
 
     # a second opening still has not used up anything: the first code asked for is the RFC's first
