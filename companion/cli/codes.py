@@ -13,6 +13,7 @@ import time
 import click
 
 from companion.cli.common import State, ask_companion, console, emit_json, esc, pass_state
+from companion.cli.fast import grouped
 from companion.errors import UserError
 
 FRAME_SECONDS = 0.25
@@ -25,15 +26,6 @@ def fetch_code(state: State, ref: str, at: float | None) -> dict:
     if reply is not None and "code" in reply:
         return {k: v for k, v in reply.items() if k != "ok"}
     return state.vault().code(ref, at=at).public()
-
-
-def grouped(code: str) -> str:
-    """'755224' -> '755 224', '94287082' -> '9428 7082' (easier to read off a screen)."""
-    n = len(code)
-    if n < 6:
-        return code
-    size = 3 if n % 3 == 0 else 4 if n % 4 == 0 else math.ceil(n / 2)
-    return " ".join(code[i : i + size] for i in range(0, n, size))
 
 
 def render(result: dict, at: float, label: str):

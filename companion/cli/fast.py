@@ -50,6 +50,7 @@ def parse(args: list[str]) -> tuple[str | None, str, bool, float | None] | None:
 
 
 def grouped(code: str) -> str:
+    """'755224' -> '755 224', '94287082' -> '9428 7082' (easier to read off a screen)."""
     n = len(code)
     if n < 6:
         return code

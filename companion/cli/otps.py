@@ -141,26 +141,13 @@ def rm(state: State, ref, yes):
                 "log when it closes")
 
 
-def _terminal_qr(uri: str) -> str:
-    try:
-        from companion.exporters.qr import terminal_qr
-    except ImportError:
-        import io
-
-        import segno
-
-        out = io.StringIO()
-        segno.make(uri, error="m").terminal(out=out, compact=True)
-        return out.getvalue()
-    return terminal_qr(uri)
-
-
 @otp.command("qr")
 @click.argument("ref", metavar="ENTRY")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_state
 def qr(state: State, ref, yes):
     """Show ENTRY's OTP as a QR code to scan with an authenticator app (shows the secret)."""
+    from companion.exporters.qr import terminal_qr
     from companion.otpauth import build_uri
 
     vault = state.vault()
@@ -170,5 +157,5 @@ def qr(state: State, ref, yes):
     confirm(f"Show the OTP secret of {e.ref} as a QR code on this screen? Anyone who sees or "
             "photographs it can make its codes.", yes=yes)
     params = vault.otp_params(e.id, reason="qr")
-    sys.stdout.write(_terminal_qr(build_uri(params)))
+    sys.stdout.write(terminal_qr(build_uri(params)))
     sys.stdout.flush()
