@@ -28,6 +28,15 @@ MAX_PENDING_TXNS = 16
 KEY_LABELS = ("client-confirm", "server-confirm", "mac", "enc")
 
 
+def new_client_id() -> str:
+    """22 b64u characters (128 bits) that never start with '-' or '_', so that the id, or a prefix
+    of it, can be typed after `otpc clients revoke` without looking like an option."""
+    while True:
+        client_id = b64u(os.urandom(16))
+        if client_id[0].isalnum():
+            return client_id
+
+
 class PairingClosed(UserError):
     """No window open, or it expired, was used, or ran out of tries; or an unknown txn."""
 
@@ -188,7 +197,7 @@ class Pairing:
         w.used = True
         self.window = None
         client = Client(
-            id=b64u(os.urandom(16)),
+            id=new_client_id(),
             name=t.name,
             origin=origin,
             k_mac=t.keys["mac"],

@@ -70,3 +70,12 @@ def test_code_normalisation_samples():
 
     for raw, expected in V["code_normalisation"]:
         assert pairing.normalise_code(raw) == expected == pc.normalise_code(raw)
+
+
+def test_client_ids_never_look_like_options():
+    """`otpc clients revoke ID` must not read an id starting with '-' as an option."""
+    from companion.server.pairing import new_client_id
+
+    ids = [new_client_id() for _ in range(2000)]
+    assert all(len(i) == 22 and i[0].isalnum() for i in ids)
+    assert len(set(ids)) == len(ids)
