@@ -102,14 +102,20 @@ class ReplayCache:
         self._order: deque = deque()
 
     def seen_before(self, client_id: str, nonce: str) -> bool:
-        """True if (client, nonce) was used within the window; otherwise remember it."""
+        """True if (client, nonce) was used within the window; otherwise remember it.
+
+        Only expired nonces are forgotten: forgetting a live one to make room would let its
+        request be replayed. When MAX_NONCES live ones fill the cache (over 1,600 requests a
+        second for a minute, from clients with valid keys), new requests wait (429) instead."""
         now = time.monotonic()
-        while self._order and (self._order[0][0] < now or len(self._order) > MAX_NONCES):
+        while self._order and self._order[0][0] < now:
             _, key = self._order.popleft()
             self._seen.pop(key, None)
         key = (client_id, nonce)
         if key in self._seen:
             return True
+        if len(self._order) >= MAX_NONCES:
+            raise RateLimited(int(self._order[0][0] - now) + 1)
         expiry = now + NONCE_WINDOW_SECONDS
         self._seen[key] = expiry
         self._order.append((expiry, key))

@@ -354,3 +354,17 @@ def test_nothing_secret_in_refusals_or_logs(companion, client):
             assert not any(s in text for s in secrets_)
             assert not any(code in text for code in codes)
     assert "Traceback" not in log
+
+
+def test_replay_cache_never_forgets_a_live_nonce(monkeypatch):
+    """A full cache must not make room by forgetting unexpired nonces (their requests could then
+    be replayed): it answers 'wait' instead."""
+    from companion.server import auth
+
+    monkeypatch.setattr(auth, "MAX_NONCES", 3)
+    cache = auth.ReplayCache()
+    for nonce in ("n1", "n2", "n3"):
+        assert cache.seen_before("client", nonce) is False
+    with pytest.raises(auth.RateLimited):
+        cache.seen_before("client", "n4")
+    assert cache.seen_before("client", "n1") is True  # still remembered: a replay is refused
