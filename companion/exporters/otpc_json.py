@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict
 
+from companion.importers.ciphers import gcm_seal
 from companion.importers.otpc_json import AAD, FORMAT, VERSION
 from companion.importers.records import Item
 
@@ -50,7 +51,6 @@ def to_json(
     if password is None:
         doc.update({"encrypted": False, "content": content})
     else:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
         salt, nonce = os.urandom(16), os.urandom(12)
@@ -70,7 +70,7 @@ def to_json(
                 },
                 "cipher": "AES-256-GCM",
                 "nonce": base64.b64encode(nonce).decode("ascii"),
-                "ciphertext": base64.b64encode(AESGCM(key).encrypt(nonce, plain, AAD)).decode(),
+                "ciphertext": base64.b64encode(gcm_seal(key, nonce, plain, AAD)).decode(),
             }
         )
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

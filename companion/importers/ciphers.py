@@ -83,8 +83,11 @@ def argon2id_key(
     return kdf.derive(password.encode("utf-8"))
 
 
-def gcm_open(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, what: str) -> bytes | None:
-    """AES-256-GCM decryption without AAD; None when authentication fails (wrong password)."""
+def gcm_open(
+    key: bytes, nonce: bytes, ciphertext_and_tag: bytes, what: str, aad: bytes | None = None
+) -> bytes | None:
+    """AES-256-GCM decryption (the other apps use no AAD; our own export does); None when
+    authentication fails (wrong password)."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -93,16 +96,16 @@ def gcm_open(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, what: str) -> 
     if len(ciphertext_and_tag) < 16:
         raise FormatError(f"{what}: encrypted data is truncated")
     try:
-        return AESGCM(key).decrypt(nonce, ciphertext_and_tag, None)
+        return AESGCM(key).decrypt(nonce, ciphertext_and_tag, aad)
     except InvalidTag:
         return None
 
 
-def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
-    """AES-256-GCM encryption without AAD (for Aegis-compatible exports): ciphertext ‖ tag."""
+def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes | None = None) -> bytes:
+    """AES-256-GCM encryption (no AAD for Aegis-compatible exports): ciphertext ‖ tag."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    return AESGCM(key).encrypt(nonce, plaintext, None)
+    return AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
 def wrong_password(what: str) -> WrongFilePassword:

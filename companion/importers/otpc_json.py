@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from companion.importers.ciphers import argon2id_key, wrong_password
+from companion.importers.ciphers import argon2id_key, gcm_open, wrong_password
 from companion.importers.records import (
     FormatError,
     Item,
@@ -53,17 +53,13 @@ def decrypt(doc: dict, password: PasswordSource) -> dict:
         kdf.get("lanes"),
         WHAT,
     )
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     nonce = _b64(doc.get("nonce"), "nonce")
     ciphertext = _b64(doc.get("ciphertext"), "ciphertext")
     if len(nonce) != 12 or len(ciphertext) < 16:
         raise FormatError(f"{WHAT}: nonce or ciphertext has a bad length")
-    try:
-        plain = AESGCM(key).decrypt(nonce, ciphertext, AAD)
-    except InvalidTag:
-        raise wrong_password(WHAT) from None
+    plain = gcm_open(key, nonce, ciphertext, WHAT, aad=AAD)
+    if plain is None:
+        raise wrong_password(WHAT)
     content = load_json(plain, WHAT)
     if not isinstance(content, dict):
         raise FormatError(f"{WHAT}: decrypted content is not a JSON object")
