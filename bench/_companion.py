@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "server"))
+
+from companion_harness import RunningCompanion, free_port  # noqa: E402, F401
 
 PASSWORD = "bench master password"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_vault(path: Path, entries: int) -> list[str]:
@@ -36,29 +29,12 @@ def make_vault(path: Path, entries: int) -> list[str]:
     return ids
 
 
-def start(vault: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "OTPC_PASSWORD": PASSWORD}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "companion.cli.entry", "--vault", str(vault), "serve", "--port",
-         str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env=env)
-    from companion.cli.control import ask
-
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        reply = ask(vault, {"op": "status"})
-        if reply and reply.get("ok"):
-            return proc
-        if proc.poll() is not None:
-            raise SystemExit("the companion did not start")
-        time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("the companion did not start in time")
+def start(vault: Path, port: int) -> RunningCompanion:
+    """A real `otpc serve` on `port`, unlocked, with its log beside the vault (the test harness)."""
+    running = RunningCompanion(vault, port, vault.with_name(vault.name + ".log"), ids={})
+    running.start(password=PASSWORD)
+    return running
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def stop(running: RunningCompanion) -> None:
+    running.stop()
