@@ -56,6 +56,18 @@ lint: install-test
 lint-extension: $(WEB_EXT)
 	$(WEB_EXT) lint --source-dir extension --no-config-discovery
 
+# The packages to install: dist/otp-companion-chromium.zip (Load unpacked after unzipping, or a store
+# upload) and the unsigned Firefox package from web-ext build (package.json only marks the JS as ES
+# modules for node's test runner and stays out of both).
+DIST ?= dist
+extension: $(WEB_EXT)
+	@mkdir -p $(DIST)
+	rm -f $(DIST)/otp-companion-chromium.zip $(DIST)/otp-companion-firefox.zip
+	cd extension && $(PY) -m zipfile -c $(abspath $(DIST))/otp-companion-chromium.zip \
+	  manifest.json $(filter-out package.json manifest.json,$(notdir $(wildcard extension/*)))
+	$(WEB_EXT) build --source-dir extension --artifacts-dir $(DIST) --no-config-discovery \
+	  --ignore-files package.json --filename otp-companion-firefox.zip --overwrite-dest
+
 # Everything CI runs: ruff, web-ext lint, the Python suite (unit, vault, CLI, server, import,
 # end-to-end in headless Chromium) and the JS unit tests.
 test: install-test lint lint-extension install-firefox
