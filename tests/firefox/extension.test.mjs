@@ -68,9 +68,9 @@ async function popupFor(url) {
 /** The row for an entry title, once its code is shown. */
 async function row(popup, title) {
   await popup.waitForFunction((t) => [...document.querySelectorAll("#matches li.row")]
-    .some((li) => li.querySelector(".title")?.textContent === t && li.querySelector(".code[data-code]")), { timeout: 10_000 }, title);
+    .some((li) => li.querySelector(".title")?.textContent.trim() === t && li.querySelector("[data-code]")), { timeout: 10_000 }, title);
   return popup.evaluateHandle((t) => [...document.querySelectorAll("#matches li.row")]
-    .find((li) => li.querySelector(".title")?.textContent === t), title);
+    .find((li) => li.querySelector(".title")?.textContent.trim() === t), title);
 }
 
 before(async () => {
@@ -122,7 +122,7 @@ test("the popup shows the same code as otpc code", async () => {
   const rowEl = await row(popup, host);
   let shown, cli;
   for (let i = 0; i < 3; i++) { // a period may roll over between the two reads
-    shown = await rowEl.evaluate((li) => li.querySelector(".code").dataset.code);
+    shown = await rowEl.evaluate((li) => li.querySelector("[data-code]").dataset.code);
     ({ code: cli } = await ask(`code ${CUSTOMER}/${host}`));
     if (shown === cli) break;
   }
@@ -140,7 +140,12 @@ for (const { host, path: file } of SPEC.pages) {
     const rowEl = await row(popup, host);
     const before = (await ask(`code ${CUSTOMER}/${host}`)).code;
     await rowEl.evaluate((li) => li.querySelector("[data-act=fill]").click());
-    await popup.waitForFunction(() => /Filled/.test(document.getElementById("toast")?.textContent ?? ""), { timeout: 10_000 });
+    // wait on the page itself (not on the popup's wording): every field to fill holds something
+    await page.waitForFunction(() => [...document.querySelectorAll("[data-expect=fill]")].every((el) => el.value),
+      { timeout: 10_000 }).catch(async () => {
+      const said = await popup.evaluate(() => document.getElementById("toast")?.textContent ?? "");
+      assert.fail(`${file}: nothing filled; the popup said ${JSON.stringify(said)}`);
+    });
     const afterCode = (await ask(`code ${CUSTOMER}/${host}`)).code;
     const fields = await page.evaluate(() => ({
       fill: [...document.querySelectorAll("[data-expect=fill]")].map((el) => el.value),
