@@ -55,10 +55,11 @@ async function tabId(extPage, url) {
   return extPage.evaluate(async (u) => (await browser.tabs.query({})).find((t) => t.url === u)?.id, url);
 }
 
+let control; // one extension page kept open to ask the tabs API
+
 async function popupFor(url) {
-  const control = await openExtensionPage("popup/popup.html");
+  control ??= await openExtensionPage("options/options.html");
   const id = await tabId(control, url);
-  await control.close();
   assert.ok(id, `no tab for ${url}`);
   const popup = await openExtensionPage(`popup/popup.html?tab=${id}`);
   await popup.waitForSelector("body[data-state=ready]", { timeout: 10_000 });
@@ -131,6 +132,17 @@ test("the popup shows the same code as otpc code", async () => {
   await popup.screenshot({ path: path.join(ARTIFACTS, "firefox-popup-ready.png") });
   await popup.close();
   await page.close();
+});
+
+test("the manage page lists the vault's customer and its entries", async () => {
+  const manage = await openExtensionPage("manage/manage.html");
+  await manage.setViewport({ width: 1100, height: 720 });
+  await manage.waitForFunction((c) => document.getElementById("customers")?.textContent.includes(c), { timeout: 10_000 }, CUSTOMER);
+  const hosts = SPEC.pages.map((p) => p.host);
+  await manage.waitForFunction((titles) => titles.every((t) => document.getElementById("main")?.textContent.includes(t)),
+    { timeout: 10_000 }, hosts);
+  await manage.screenshot({ path: path.join(ARTIFACTS, "firefox-manage.png") });
+  await manage.close();
 });
 
 for (const { host, path: file } of SPEC.pages) {
