@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from companion.errors import UserError
+from companion.errors import Locked, UserError, from_reply
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -133,10 +133,7 @@ def ask_companion(path: Path, request: dict) -> dict | None:
         return None
     if reply.get("ok"):
         return reply
-    kind = reply.get("kind")
-    if kind == "locked":
+    error = from_reply(reply)
+    if isinstance(error, Locked):
         return None
-    from companion.errors import NotFound
-
-    error = str(reply.get("error") or "the companion refused the request")
-    raise NotFound(error) if kind == "not_found" else UserError(error)
+    raise error

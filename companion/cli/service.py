@@ -12,7 +12,7 @@ import time
 import click
 
 from companion.cli.common import State, emit_json, pass_state
-from companion.errors import Locked, NotFound, UserError
+from companion.errors import UserError, from_reply
 
 
 def ask_running(state: State, request: dict, *, required: bool = True) -> dict | None:
@@ -25,8 +25,7 @@ def ask_running(state: State, request: dict, *, required: bool = True) -> dict |
             raise UserError("no companion is running for this vault: start it with 'otpc serve'")
         return None
     if not reply.get("ok"):
-        kind, message = reply.get("kind"), str(reply.get("error", "the companion refused"))
-        raise {"locked": Locked, "not_found": NotFound}.get(kind, UserError)(message)
+        raise from_reply(reply)
     return reply
 
 
