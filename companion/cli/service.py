@@ -11,7 +11,7 @@ import time
 
 import click
 
-from companion.cli.common import State, emit_json, pass_state
+from companion.cli.common import State, emit_json, pass_state, printable
 from companion.errors import UserError, from_reply
 
 
@@ -175,7 +175,8 @@ def clients_list(state: State, as_json: bool) -> None:
         click.echo("No paired clients. Pair one with 'otpc pair'.")
     for c in found:
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(c["last_used"])) if c["last_used"] else "never"
-        click.echo(f"{c['id']}  {c['name']}  {c['origin']}  {_scope_text(c['scope'])}  last used {used}")
+        name, origin = printable(c["name"]), printable(c["origin"])
+        click.echo(f"{c['id']}  {name}  {origin}  {_scope_text(c['scope'])}  last used {used}")
 
 
 @clients.command("revoke")
