@@ -81,3 +81,58 @@ def test_client_leaving_mid_body_is_one_quiet_line(fresh_companion, ):
     assert "Traceback" not in log and "internal error" not in log
     assert len([line for line in log.splitlines() if "disconnected" in line]) == 1
     assert c.call("/v1/status")[0] == 200
+
+
+def _half_sent(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+    sock.sendall(b"POST /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    return sock
+
+
+def test_a_thousand_idle_half_sent_connections_do_not_lock_clients_out(tmp_path):
+    """Item 12: 1,100 idle half-sent connections made the companion unreachable. The companion
+    starts with the common 1,024 soft fd limit; it must raise it, cap its connections and shed
+    the idlest, so that a paired client still gets through while the attack is going on."""
+    import resource
+
+    from companion_harness import _companion
+
+    running = _companion(tmp_path)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
+    try:
+        running.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    idle: list[socket.socket] = []
+    try:
+        c = running.paired_client()
+        for _ in range(1100):
+            try:
+                idle.append(_half_sent(running.port))
+            except OSError:
+                break
+        status, body = c.call("/v1/status")
+        assert status == 200 and body["locked"] is False
+        assert "Traceback" not in running.log()
+    finally:
+        for sock in idle:
+            sock.close()
+        running.stop()
+
+
+def test_a_request_that_never_completes_is_dropped(companion):
+    """Item 12: the header/body deadline. A drip-fed request is cut off, not kept for ever."""
+    with _half_sent(companion.port) as sock:
+        sock.settimeout(1)
+        for _ in range(40):  # about a byte a second: never idle, never finished
+            try:
+                sock.sendall(b"x")
+                data = sock.recv(1024)
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # reset by the companion: dropped
+            if data == b"" or data.startswith(b"HTTP/1.1 4"):
+                return  # closed (or refused) by the companion
+        raise AssertionError("the companion kept a drip-fed request for 40 s")
