@@ -168,3 +168,25 @@ def hotp_next(conn, record_id: str, unit: str, start: int = 0) -> int:
     if row is None:
         raise UserError("no access to this HOTP counter")
     return row[0]
+
+
+def replace_many(conn, pairs: list[tuple[TeamRecord, int]]) -> bool:
+    """Replace many records in one statement (re-sealing after a rotation), each only if still at
+    its expected version; False (and nothing written) if any of them moved on."""
+    if not pairs:
+        return True
+    cols = list(zip(*[(r.record_id, old, r.version, r.epoch, r.author, r.ciphertext,
+                       r.signature) for r, old in pairs], strict=True))
+    psycopg = _psycopg()
+    done = False
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE otpc.records r SET version = v.version, epoch = v.epoch, author = v.author,"
+            " ciphertext = v.ct, signature = v.sig, change_xid = pg_current_xact_id()"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::text[], %s::bytea[],"
+            " %s::bytea[]) AS v(record_id, old, version, epoch, author, ct, sig)"
+            " WHERE r.record_id = v.record_id AND r.version = v.old", [list(c) for c in cols])
+        if cur.rowcount != len(pairs):
+            raise psycopg.Rollback()
+        done = True
+    return done

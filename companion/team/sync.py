@@ -5,7 +5,7 @@ unit keys it could open, the pull cursor, and the opened contents. `pull()` fold
 chain, opens the member's grants, reads changed records below the xid8 horizon and checks each
 one (signature, author's permission at its customer/group, rollback, AAD-bound decryption). A row
 that fails is reported and skipped; the replica keeps what it had, so a hostile server can withhold
-data but never make a member show a wrong code. `rotate_unit()` is revocation's key step.
+data but never make a member show a wrong code. `rotate_units()` is revocation's key step.
 """
 
 from __future__ import annotations
@@ -106,31 +106,37 @@ def delete(conn, me, replica: Replica, record_id: str) -> None:
         raise TeamCryptoError(f"record {record_id[:8]} changed meanwhile; sync and retry")
 
 
-def rotate_unit(conn, admin, replica: Replica, unit: str) -> tuple[int, list[str]]:
-    """A new epoch for `unit`: fresh key granted to its current holders, every live record
-    re-sealed under it, old grants deleted. Returns (new epoch, record ids whose secrets the
-    departed member could have seen: re-enrol those MFA accounts)."""
+def rotate_units(conn, admin, replica: Replica, units: set[str]) -> list[str]:
+    """A new epoch for each unit: a fresh key granted to its current holders, every live record
+    re-sealed under it (one statement), old grants deleted; all in one transaction. Returns the
+    OTP record ids whose secrets a departed member could have seen (re-enrol those accounts)."""
     state = replica.state
-    customer, group = split_unit(unit)
-    epoch = max((e for u, e in replica.unit_keys if u == unit), default=0) + 1
-    key = crypto.random_key()
-    grants = [grant(replica.team_id, unit, epoch, key, m.enc_pub, m.fp, admin)
-              for m in state.holders(customer, group)]
-    exposed = []
+    new_keys: dict[str, tuple[int, bytes]] = {}
+    grants = []
+    for unit in units:
+        epoch = max((e for u, e in replica.unit_keys if u == unit), default=0) + 1
+        new_keys[unit] = (epoch, crypto.random_key())
+        grants += [grant(replica.team_id, unit, epoch, new_keys[unit][1], m.enc_pub, m.fp, admin)
+                   for m in state.holders(*split_unit(unit))]
+    pairs, exposed = [], []
+    for rid, (rec, content) in replica.contents.items():
+        if rec.unit not in new_keys or rec.kind == "tombstone":
+            continue
+        epoch, key = new_keys[rec.unit]
+        customer, group = split_unit(rec.unit)
+        pairs.append((seal_record(replica.team_id, rid, rec.kind, customer, group, epoch,
+                                  rec.version + 1, content, key, admin), rec.version))
+        if rec.kind == "otp":
+            exposed.append(rid)
     with conn.transaction():
         pgstore.put_grants(conn, grants)
-        for rid, (rec, content) in replica.contents.items():
-            if rec.unit != unit or rec.kind == "tombstone":
-                continue
-            new = seal_record(replica.team_id, rid, rec.kind, customer, group, epoch,
-                              rec.version + 1, content, key, admin)
-            if not pgstore.push(conn, new, rec.version).ok:
-                raise TeamCryptoError(f"record {rid[:8]} changed meanwhile; sync and retry")
-            if rec.kind == "otp":
-                exposed.append(rid)
-        conn.execute("DELETE FROM otpc.grants WHERE unit = %s AND epoch < %s", (unit, epoch))
-    replica.unit_keys[(unit, epoch)] = key
-    return epoch, exposed
+        if not pgstore.replace_many(conn, pairs):
+            raise TeamCryptoError("records changed during the rotation; sync and retry")
+        for unit, (epoch, _key) in new_keys.items():
+            conn.execute("DELETE FROM otpc.grants WHERE unit = %s AND epoch < %s", (unit, epoch))
+    for unit, (epoch, key) in new_keys.items():
+        replica.unit_keys[(unit, epoch)] = key
+    return sorted(exposed)
 
 
 def revoke_member(conn, admin, replica: Replica, fp: str) -> list[str]:
@@ -146,7 +152,4 @@ def revoke_member(conn, admin, replica: Replica, fp: str) -> list[str]:
     with conn.transaction():
         conn.execute("DELETE FROM otpc.grants WHERE member_fp = %s", (fp,))
         conn.execute("DELETE FROM otpc.members WHERE fp = %s", (fp,))
-    exposed: list[str] = []
-    for unit in sorted(held):
-        exposed += rotate_unit(conn, admin, replica, unit)[1]
-    return exposed
+    return rotate_units(conn, admin, replica, held)
