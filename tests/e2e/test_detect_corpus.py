@@ -22,3 +22,18 @@ def test_recall_at_least_95_percent_and_no_false_fill(browser):
     assert result.false_fills == 0, f"decoys filled on: {result.falsely_filled()}"
     assert result.recall >= 0.95, f"recall {result.recall:.1%}; missed: {result.missed()}"
     assert result.refusal_pages and not result.wrong_refusals(), result.wrong_refusals()
+
+
+def test_popup_names_the_length_mismatch_and_fills_nothing(paired, companion):
+    """A 6-digit TOTP code on Steam's 5 boxes: the popup says so; no box gets a cut code."""
+    from .corpus_runner import CorpusServer
+    from .test_fill import fill_from_popup
+
+    with CorpusServer() as server:
+        url = server.url("mismatch-steam-boxes-totp-code.html").replace("mfa.corpus.test", "login.acme.test")
+        tab = paired.context.new_page()
+        tab.goto(url)
+        toast = fill_from_popup(paired, url, "Admin portal")
+        assert toast == "This page has 5 boxes, the code has 6 digits."
+        assert tab.eval_on_selector_all("input", "els => els.map(e => e.value)") == [""] * 5
+        tab.close()
