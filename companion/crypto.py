@@ -210,3 +210,98 @@ def sha256(data: bytes) -> bytes:
     digest = _hashes.Hash(_hashes.SHA256())
     digest.update(data)
     return digest.finalize()
+
+# --- Other apps' files: key derivation with caps, and AES-GCM with the caller's nonce --------------
+# A hostile export must not make us spend minutes or gigabytes: each KDF parameter a file sets is
+# checked against a ceiling well above what the source apps write, before any work is done.
+
+# Aegis writes N=2^15, r=8, p=1 (32 MiB). Allow up to 256 MiB of scrypt memory and 2^24 total work.
+SCRYPT_MAX_MEMORY = 256 * 1024 * 1024
+SCRYPT_MAX_WORK = 2**24  # N * r * p
+SCRYPT_MAX_P = 16
+# andOTP writes 140k–160k PBKDF2-SHA1 iterations; Bitwarden up to 2M PBKDF2-SHA256.
+PBKDF2_MAX_ITERATIONS = 5_000_000
+# Bitwarden allows Argon2id up to 1 GiB, 10 iterations, 16 threads.
+FILE_ARGON2_MAX_MEMORY_MIB = 1024
+FILE_ARGON2_MAX_ITERATIONS = 10
+FILE_ARGON2_MAX_LANES = 16
+
+
+class KdfLimitError(Exception):
+    """A file asks for key derivation beyond our caps, or with nonsensical parameters.
+    The message says which limit; callers prefix it with the kind of file."""
+
+
+def _positive(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise KdfLimitError(f"{name} is not a positive whole number")
+    return value
+
+
+def scrypt_capped(password: str, salt: bytes, n: object, r: object, p: object) -> bytes:
+    n, r, p = _positive(n, "scrypt N"), _positive(r, "scrypt r"), _positive(p, "scrypt p")
+    if n < 2 or n & (n - 1):
+        raise KdfLimitError("scrypt N must be a power of two")
+    memory = 128 * n * r
+    if memory > SCRYPT_MAX_MEMORY or n * r * p > SCRYPT_MAX_WORK or p > SCRYPT_MAX_P:
+        raise KdfLimitError(
+            f"scrypt parameters (N={n}, r={r}, p={p}) exceed our limits "
+            "(256 MiB, N·r·p ≤ 2^24); refusing to spend that much"
+        )
+    if not salt or len(salt) > 1024:
+        raise KdfLimitError("scrypt salt is missing or too long")
+    import hashlib
+
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=memory + 2**20, dklen=32
+    )
+
+
+def pbkdf2_capped(password: str, salt: bytes, iterations: object, hash_name: str) -> bytes:
+    iterations = _positive(iterations, "PBKDF2 iteration count")
+    if iterations > PBKDF2_MAX_ITERATIONS:
+        raise KdfLimitError(
+            f"{iterations} PBKDF2 iterations exceed our limit of {PBKDF2_MAX_ITERATIONS:,}"
+        )
+    import hashlib
+
+    return hashlib.pbkdf2_hmac(hash_name, password.encode("utf-8"), salt, iterations, 32)
+
+
+def argon2id_capped(
+    password: str, salt: bytes, iterations: object, memory_mib: object, lanes: object
+) -> bytes:
+    iterations = _positive(iterations, "Argon2id iterations")
+    memory_mib = _positive(memory_mib, "Argon2id memory")
+    lanes = _positive(lanes, "Argon2id parallelism")
+    if (
+        iterations > FILE_ARGON2_MAX_ITERATIONS
+        or memory_mib > FILE_ARGON2_MAX_MEMORY_MIB
+        or lanes > FILE_ARGON2_MAX_LANES
+    ):
+        raise KdfLimitError(
+            f"Argon2id parameters exceed our limits ({FILE_ARGON2_MAX_MEMORY_MIB} MiB, "
+            f"{FILE_ARGON2_MAX_ITERATIONS} passes, {FILE_ARGON2_MAX_LANES} lanes)"
+        )
+    if memory_mib * 1024 < 8 * lanes:
+        raise KdfLimitError("Argon2id memory too small for its parallelism")
+    kdf = Argon2id(
+        salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory_mib * 1024
+    )
+    return kdf.derive(password.encode("utf-8"))
+
+
+def gcm_open(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, aad: bytes | None = None):
+    """AES-256-GCM with the file's own nonce (other apps use no AAD); None when authentication
+    fails, which for a password-derived key means a wrong password or a damaged file."""
+    if not 8 <= len(nonce) <= 64 or len(ciphertext_and_tag) < TAG_BYTES:
+        return None
+    try:
+        return AESGCM(key).decrypt(nonce, ciphertext_and_tag, aad)
+    except InvalidTag:
+        return None
+
+
+def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes | None = None) -> bytes:
+    """AES-256-GCM with a caller-chosen (fresh random) nonce: ciphertext ‖ tag."""
+    return AESGCM(key).encrypt(nonce, plaintext, aad)

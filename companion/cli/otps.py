@@ -147,7 +147,7 @@ def rm(state: State, ref, yes):
 @pass_state
 def qr(state: State, ref, yes):
     """Show ENTRY's OTP as a QR code to scan with an authenticator app (shows the secret)."""
-    from companion.exporters.qr import terminal_qr
+    from companion.formats.qr import terminal_qr
     from companion.otpauth import build_uri
 
     vault = state.vault()

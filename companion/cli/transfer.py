@@ -13,6 +13,7 @@ import click
 
 from companion.cli.common import State, emit_json, err_console, pass_state
 from companion.errors import UserError
+from companion.formats import registry
 
 IMPORT_PASSWORD_ENV = "OTPC_IMPORT_PASSWORD"
 EXPORT_PASSWORD_ENV = "OTPC_EXPORT_PASSWORD"
@@ -104,8 +105,8 @@ def print_table(rows) -> None:
 
 def write_rows(vault, rows) -> None:
     """Add every IMPORT row inside one transaction; any failure rolls all of it back."""
-    from companion.importers.plan import IMPORT
-    from companion.importers.records import item_error
+    from companion.formats.plan import IMPORT
+    from companion.formats.records import item_error
 
     todo = [r for r in rows if r.status == IMPORT]
     progress = None
@@ -152,12 +153,7 @@ def write_rows(vault, rows) -> None:
     "fmt",
     default="auto",
     show_default=True,
-    type=click.Choice(
-        [
-            "auto", "otpauth", "google-authenticator", "qr", "aegis", "2fas", "bitwarden-json",
-            "bitwarden-csv", "keepassxc-csv", "keepass-xml", "andotp", "otpc-json",
-        ]
-    ),
+    type=click.Choice(registry.import_choices()),
     help="Skip detection and read the file as this format.",
 )
 @click.option("--customer", help="Put every entry under this customer (created if missing).")
@@ -170,8 +166,8 @@ def write_rows(vault, rows) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_state
 def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run, as_json):
-    from companion.importers import parse, read_source
-    from companion.importers.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
+    from companion.formats import parse, read_source
+    from companion.formats.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
 
     if source.strip().lower().startswith("otpauth"):
         err_console().print(
@@ -234,7 +230,7 @@ EXPORT_WARNING = (
 
 def collect(vault, fmt: str, customer: str | None) -> list:
     """The records to export, read through the audited vault API (reason "export")."""
-    from companion.importers.records import Item
+    from companion.formats.records import Item
 
     notes = {c.id: c.notes for c in vault.customers()}
     items = []
@@ -307,18 +303,7 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
         if not password:
             raise UserError("the export password must not be empty")
     items = collect(vault, fmt, customer)
-    if fmt == "otpauth":
-        from companion.exporters.otpauth import to_otpauth
-
-        data = to_otpauth(items)
-    elif fmt == "aegis":
-        from companion.exporters.aegis import to_aegis
-
-        data = to_aegis(items, password)
-    else:
-        from companion.exporters.otpc_json import to_json
-
-        data = to_json(items, password)
+    data = registry.get(fmt).dumper()(items, password)
     what = " and passwords" if fmt == "json" else ""
     enc = "" if encrypted else " in plain text"
     click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)

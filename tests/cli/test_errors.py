@@ -17,7 +17,7 @@ from companion.errors import (
     http_error,
     to_reply,
 )
-from companion.importers.ciphers import WrongFilePassword
+from companion.formats.ciphers import WrongFilePassword
 
 
 @pytest.mark.parametrize("cls", [UserError, NotFound, WrongPassword, VaultCorrupt, Locked])

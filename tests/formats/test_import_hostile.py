@@ -26,8 +26,8 @@ from importgen import (
 )
 
 from companion.errors import UserError
-from companion.importers import parse
-from companion.importers.ciphers import WrongFilePassword
+from companion.formats import parse
+from companion.formats.ciphers import WrongFilePassword
 
 
 def pw(value="pw"):

@@ -12,8 +12,8 @@ import re
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
-from companion.importers.csvfile import rows
-from companion.importers.records import (
+from companion.formats.csvfile import rows
+from companion.formats.records import (
     FormatError,
     Item,
     Parsed,

@@ -2,8 +2,8 @@
 
 from importgen import B32_OTHER, B32_SHA1
 
-from companion.importers.plan import DUPLICATE, IMPORT, REFUSED, clean_name, plan, summary
-from companion.importers.records import Item
+from companion.formats.plan import DUPLICATE, IMPORT, REFUSED, clean_name, plan, summary
+from companion.formats.records import Item
 from companion.otp import OtpParams
 
 

@@ -1,17 +1,17 @@
-"""Importers: bytes (+ a password, asked for only if the file is encrypted) → plain Items.
+"""File formats: bytes (+ a password, asked for only if the file is encrypted) ↔ plain Items.
 
-Pure: no vault access. `read_source` applies the size cap before reading, `parse` detects the
-format by content and hands the bytes to one small module per format.
+Pure: no vault access. One module per format holds its `parse` and, where we write it, its `dump`;
+`registry.FORMATS` lists them all. `read_source` applies the size cap before reading, `parse`
+detects the format by content and hands the bytes to the format's module.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
 
-from companion.importers.records import (
+from companion.formats.records import (
     MAX_FILE_BYTES,
     FormatError,
     Item,
@@ -23,7 +23,6 @@ from companion.importers.records import (
 )
 
 __all__ = [
-    "FORMAT_CHOICES",
     "FormatError",
     "Item",
     "ItemError",
@@ -32,22 +31,6 @@ __all__ = [
     "parse",
     "read_source",
 ]
-
-FORMAT_CHOICES = (
-    "auto",
-    "otpauth",
-    "google-authenticator",
-    "qr",
-    "aegis",
-    "2fas",
-    "bitwarden-json",
-    "bitwarden-csv",
-    "keepassxc-csv",
-    "keepass-xml",
-    "andotp",
-    "otpc-json",
-)
-
 
 def read_source(source: str) -> bytes:
     """The bytes to import: a URI given directly, '-' for stdin, or a file (size-capped before
@@ -88,18 +71,21 @@ def _capped(data: bytes) -> bytes:
 
 def parse(data: bytes, fmt: str = "auto", password: PasswordSource = no_password) -> Parsed:
     """Detect (unless `fmt` names one) and parse. Raises FormatError/ItemError/PasswordRequired."""
-    from companion.importers.detect import FORMATS, detect
+    from companion.formats import registry
+    from companion.formats.detect import detect
 
     if len(data) > MAX_FILE_BYTES:
         raise FormatError(too_large(len(data)))
     if not data.strip():
         raise FormatError("the file is empty")
     name = detect(data) if fmt == "auto" else fmt
-    if name not in FORMATS:
-        raise FormatError(f"unknown format {fmt!r}")
-    module, func = FORMATS[name].split(":")
-    parser = getattr(importlib.import_module(f"companion.importers.{module}"), func)
     try:
-        return parser(data, password)
+        chosen = registry.get(name)
+    except KeyError:
+        raise FormatError(f"unknown format {fmt!r}") from None
+    if not chosen.parse:
+        raise FormatError(f"{chosen.app}: we export this format but do not import it")
+    try:
+        return chosen.parser()(data, password)
     except RecursionError:
         raise FormatError("the file is nested too deeply") from None

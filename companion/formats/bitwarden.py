@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from companion.importers.ciphers import argon2id_key, b64_bytes, pbkdf2_key, wrong_password
-from companion.importers.csvfile import rows
-from companion.importers.records import (
+from companion.formats.ciphers import argon2id_key, b64_bytes, pbkdf2_key, wrong_password
+from companion.formats.csvfile import rows
+from companion.formats.records import (
     FormatError,
     Item,
     Parsed,

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from companion.importers.records import Item
+from companion.formats.records import Item
 from companion.otp import OtpParams
 
 DEFAULT_CUSTOMER = "Imported"

@@ -158,6 +158,16 @@ def otp_from_fields(
         raise item_error(number, label, str(exc)) from None
 
 
+def export_params(item: Item) -> OtpParams:
+    """The item's OtpParams for a file another app reads: the entry's title as issuer when the OTP
+    names none (so a phone app shows something useful), as `otpc otp qr` does."""
+    assert item.otp is not None
+    params = item.otp
+    if not params.issuer and item.title:
+        params = replace(params, issuer=item.title)
+    return params
+
+
 def otp_title(params: OtpParams) -> str:
     return params.issuer or params.account or "Imported entry"
 

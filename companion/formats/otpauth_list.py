@@ -3,12 +3,14 @@ or a single URI. `otpauth-migration://` lines (Google Authenticator) are accepte
 
 from __future__ import annotations
 
-from companion.importers.gauth import PREFIX as MIGRATION_PREFIX
-from companion.importers.gauth import parse_migration_uris
-from companion.importers.records import (
+from companion.formats.gauth import PREFIX as MIGRATION_PREFIX
+from companion.formats.gauth import parse_migration_uris
+from companion.formats.records import (
     FormatError,
+    Item,
     Parsed,
     check_count,
+    export_params,
     item_error,
     otp_from_uri,
     otp_item,
@@ -58,3 +60,11 @@ def parse(data: bytes, password=None) -> Parsed:
     if number == 0 and not migration:
         raise FormatError("otpauth list: no otpauth:// URI found in the file")
     return parsed
+
+
+def dump(items: list[Item], password: str | None = None) -> bytes:
+    """One URI a line: what most authenticator apps import."""
+    from companion.otpauth import build_uri
+
+    lines = [build_uri(export_params(item)) for item in items if item.otp is not None]
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

@@ -24,9 +24,9 @@ from importgen import (
     twofas_service,
 )
 
-from companion.importers import PasswordRequired, parse
-from companion.importers.ciphers import WrongFilePassword
-from companion.importers.detect import detect
+from companion.formats import PasswordRequired, parse
+from companion.formats.ciphers import WrongFilePassword
+from companion.formats.detect import detect
 from companion.otp import code
 
 PW = "correct horse ☃"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
-from companion.importers.ciphers import gcm_open, pbkdf2_key, wrong_password
-from companion.importers.records import (
+from companion.formats.ciphers import gcm_open, pbkdf2_key, wrong_password
+from companion.formats.records import (
     FormatError,
     Item,
     Parsed,

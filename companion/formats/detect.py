@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from companion.importers import aegis, andotp, bitwarden, keepass, otpc_json, twofas
-from companion.importers.csvfile import is_bitwarden, is_keepass
-from companion.importers.qr_image import is_image
-from companion.importers.records import FormatError, load_json
-
-# format name -> "module:function" (loaded lazily by companion.importers.parse)
-FORMATS = {
-    "otpauth": "otpauth_list:parse",
-    "google-authenticator": "otpauth_list:parse",
-    "qr": "qr_image:parse",
-    "aegis": "aegis:parse",
-    "2fas": "twofas:parse",
-    "bitwarden-json": "bitwarden:parse_json",
-    "bitwarden-csv": "bitwarden:parse_csv",
-    "keepassxc-csv": "keepass:parse_csv",
-    "keepass-xml": "keepass:parse_xml",
-    "andotp": "andotp:parse",
-    "otpc-json": "otpc_json:parse",
-}
+from companion.formats import aegis, andotp, bitwarden, keepass, otpc_json, twofas
+from companion.formats.csvfile import is_bitwarden, is_keepass
+from companion.formats.qr_image import is_image
+from companion.formats.records import FormatError, load_json
 
 
 def _json_format(doc: object) -> str | None:

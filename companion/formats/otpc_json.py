@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, replace
 
-from companion.importers.ciphers import argon2id_key, gcm_open, wrong_password
-from companion.importers.records import (
+from companion.formats.ciphers import argon2id_key, gcm_open, gcm_seal, wrong_password
+from companion.formats.records import (
     FormatError,
     Item,
     Parsed,
@@ -131,6 +135,64 @@ def parse_entry(number: int, entry: object, customer: str, customer_notes: str) 
         issuer=otp.get("issuer", ""),
         account=otp.get("account", ""),
     )
-    from dataclasses import replace
-
     return replace(item, otp=params, warnings=tuple(warnings))
+
+
+# --- export ----------------------------------------------------------------------------------------
+KDF_MEMORY_KIB = 64 * 1024
+KDF_ITERATIONS = 3
+KDF_LANES = 4
+
+
+def content_json(items: Iterable[Item]) -> dict:
+    customers: dict[str, dict] = {}
+    for item in items:
+        customer = customers.setdefault(
+            item.customer, {"name": item.customer, "notes": item.customer_notes, "entries": []}
+        )
+        customer["entries"].append(
+            {
+                "title": item.title,
+                "username": item.username,
+                "password": item.password,
+                "urls": list(item.urls),
+                "notes": item.notes,
+                "tags": list(item.tags),
+                "otp": asdict(item.otp) if item.otp else None,
+            }
+        )
+    return {"customers": list(customers.values())}
+
+
+def dump(
+    items: Iterable[Item],
+    password: str | None = None,
+    *,
+    memory_kib: int = KDF_MEMORY_KIB,
+    iterations: int = KDF_ITERATIONS,
+    lanes: int = KDF_LANES,
+) -> bytes:
+    content = content_json(items)
+    doc: dict = {"format": FORMAT, "version": VERSION}
+    if password is None:
+        doc.update({"encrypted": False, "content": content})
+    else:
+        salt, nonce = os.urandom(16), os.urandom(12)
+        key = argon2id_key(password, salt, iterations, memory_kib // 1024, lanes, WHAT)
+        plain = json.dumps(content, ensure_ascii=False).encode("utf-8")
+        doc.update(
+            {
+                "encrypted": True,
+                "kdf": {
+                    "name": "argon2id",
+                    "salt": base64.b64encode(salt).decode("ascii"),
+                    "memory_kib": memory_kib,
+                    "iterations": iterations,
+                    "lanes": lanes,
+                },
+                "cipher": "AES-256-GCM",
+                "nonce": base64.b64encode(nonce).decode("ascii"),
+                "ciphertext": base64.b64encode(gcm_seal(key, nonce, plain, AAD)).decode(),
+            }
+        )
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -10,7 +10,7 @@ import base64
 import binascii
 from urllib.parse import unquote
 
-from companion.importers.records import FormatError, Item, item_error, otp_from_fields, otp_item
+from companion.formats.records import FormatError, Item, item_error, otp_from_fields, otp_item
 
 PREFIX = "otpauth-migration://"
 MAX_URI_CHARS = 64 * 1024

@@ -28,8 +28,8 @@ from importgen import (
 )
 
 from companion.cli.entry import main
-from companion.importers.plan import IMPORT, Row
-from companion.importers.records import Item
+from companion.formats.plan import IMPORT, Row
+from companion.formats.records import Item
 from companion.otp import OtpParams
 from companion.vault import Vault
 
@@ -313,7 +313,7 @@ def test_terminal_qr_scans_back():
     import zxingcpp
     from PIL import Image
 
-    from companion.exporters.qr import terminal_qr
+    from companion.formats.qr import terminal_qr
 
     uri = otpauth("totp", "ACME:alice", B32_SHA1, issuer="ACME")
     art = terminal_qr(uri).splitlines()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from companion.importers.records import MAX_FIELD_CHARS, FormatError, check_count
+from companion.formats.records import MAX_FIELD_CHARS, FormatError, check_count
 
 KEEPASS_COLUMNS = {"group", "title", "username", "password", "url", "notes", "totp"}
 BITWARDEN_COLUMNS = {"name", "login_uri", "login_username", "login_password", "login_totp"}

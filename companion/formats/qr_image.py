@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
-from companion.importers.otpauth_list import parse as parse_uri_text
-from companion.importers.records import FormatError, Parsed
+from companion.formats.otpauth_list import parse as parse_uri_text
+from companion.formats.records import FormatError, Parsed
 
 MAX_PIXELS = 40_000_000  # a 4K screenshot is 8 Mpx; a decompression bomb is far more
 

@@ -1,4 +1,4 @@
-"""Each format, plain: files built by tests/importers/importgen.py, parsed by companion.importers,
+"""Each format, plain: files built by tests/formats/importgen.py, parsed by companion.formats,
 codes checked at fixed times against RFC values or an independent hmac computation."""
 
 import base64
@@ -35,8 +35,8 @@ from importgen import (
     write_csv,
 )
 
-from companion.importers import parse
-from companion.importers.detect import detect
+from companion.formats import parse
+from companion.formats.detect import detect
 from companion.otp import code
 
 T = 1_111_111_109  # an RFC 6238 test time

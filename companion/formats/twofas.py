@@ -6,8 +6,8 @@ PBKDF2-HMAC-SHA256(password, salt, 10,000, 32); AES-256-GCM, no AAD; plaintext =
 
 from __future__ import annotations
 
-from companion.importers.ciphers import b64_bytes, gcm_open, pbkdf2_key, wrong_password
-from companion.importers.records import (
+from companion.formats.ciphers import b64_bytes, gcm_open, pbkdf2_key, wrong_password
+from companion.formats.records import (
     FormatError,
     Item,
     Parsed,
