@@ -47,6 +47,7 @@ install-firefox: install-test $(PUPPETEER)
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null; }
 
 # The real extension in headless firefox-esr against a real companion (tests/firefox/, ~60 s).
+# OTPC_FIREFOX_PAGES=tests/firefox/corpus-pages.json fills pages of tests/corpus/ instead of tests/firefox/pages/.
 test-firefox: install-firefox
 	node --test tests/firefox/
 

@@ -39,17 +39,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seed_vault(path: Path, hosts: list[str]) -> None:
-    """One TOTP entry per page host, titled with the host, so the popup lists exactly one per page."""
+def seed_vault(path: Path, hosts: dict[str, str]) -> None:
+    """One entry per page host (TOTP, or Steam when the page says "otp": "steam"), titled with the
+    host, so the popup lists exactly one per page."""
     sys.path.insert(0, str(ROOT))
     from companion.otp import OtpParams
     from companion.vault import Vault
 
     vault = Vault.create(path, PASSWORD, kdf_ms=1)
     vault.add_customer(CUSTOMER)
-    for host in hosts:
+    for host, kind in sorted(hosts.items()):
         vault.add_entry(CUSTOMER, host, username="tech", urls=[f"https://{host}/"])
-        vault.set_otp(f"{CUSTOMER}/{host}", OtpParams(type="totp", secret=SECRET).checked())
+        vault.set_otp(f"{CUSTOMER}/{host}", OtpParams(type=kind, secret=SECRET).checked())
     vault.close()
 
 
@@ -92,7 +93,7 @@ def main() -> None:
     root = (ROOT / spec["root"]).resolve()
     tmp = Path(tempfile.mkdtemp(prefix="otpc-firefox-"))
     vault = tmp / "vault.otpc"
-    seed_vault(vault, sorted({page["host"] for page in spec["pages"]}))
+    seed_vault(vault, {page["host"]: page.get("otp", "totp") for page in spec["pages"]})
     port = free_port()
     env = {**os.environ, "OTPC_PASSWORD": PASSWORD}
     proc = subprocess.Popen([str(OTPC), "--vault", str(vault), "serve", "--port", str(port)],
