@@ -24,9 +24,10 @@ install: $(BIN)/python
 run: install
 	$(BIN)/otpc serve
 
-# Test tools; Debian's chromium for the browser tests (never a browser download).
+# Test tools (and the team extra: tests/team start a throwaway PostgreSQL with Debian's initdb,
+# as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download).
 install-test: $(BIN)/python
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,team]'
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the end-to-end tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
