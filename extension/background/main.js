@@ -202,7 +202,7 @@ async function fillFromGesture(tab, { frameId, useContextTarget = false } = {}) 
   const { code, ...result } = await fillEntry({ tabId: tab.id, entryId: entries[0].id, frameId, useContextTarget });
   void code; // an HOTP code made for the fill stays here
   if (result.filled) await badge(tab.id, "", "OTP Companion");
-  else await badge(tab.id, "!", "OTP Companion: no one-time-code field found on this page");
+  else await badge(tab.id, "!", `OTP Companion: ${result.refused ?? "no one-time-code field found on this page"}`);
   return { ...result, entryId: entries[0].id };
 }
 

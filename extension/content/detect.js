@@ -156,7 +156,12 @@
     const autocomplete = String(d.autocomplete ?? "").toLowerCase();
     if (DECOY_AUTOCOMPLETE.test(autocomplete)) return { score: 0, reason: `autocomplete ${autocomplete}` };
     const maxLength = Number(d.maxLength ?? -1);
-    if (maxLength > 0 && (maxLength < 6 || maxLength > 10)) return { score: 0, reason: `maxlength ${maxLength}` };
+    // Up to 20 only when the field's own id/name says OTP (Slack's 2fa_code has maxlength 20); an
+    // "access token" with room for 16 characters is not a one-time code.
+    const namedOtp = /(2fa|mfa|tfa| otp| totp|one ?time)/.test(normalise(`${d.id ?? ""} ${d.name ?? ""}`));
+    if (maxLength > 0 && (maxLength < 6 || maxLength > (namedOtp ? 20 : 10))) {
+      return { score: 0, reason: `maxlength ${maxLength}` };
+    }
     const own = hasOtpWords(d);
     // A field named only "Code" (or nothing) counts when the text around it speaks of a one-time code.
     const byContext = !own && hasContextOtpWords(d) && (hasWeakWords(d) || looksNumeric(d)

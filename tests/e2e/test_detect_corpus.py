@@ -37,3 +37,21 @@ def test_popup_names_the_length_mismatch_and_fills_nothing(paired, companion):
         assert toast == "This page has 5 boxes, the code has 6 digits."
         assert tab.eval_on_selector_all("input", "els => els.map(e => e.value)") == [""] * 5
         tab.close()
+
+
+def test_shortcut_names_the_length_mismatch_on_the_toolbar_icon(paired):
+    """The keyboard shortcut on 5 boxes with a 6-digit code (Hooli has one entry): refused, and the
+    icon's title names the mismatch instead of claiming no field was found."""
+    from .corpus_runner import CorpusServer
+
+    with CorpusServer() as server:
+        url = server.url("mismatch-steam-boxes-totp-code.html").replace("mfa.corpus.test", "console.hooli.test")
+        tab = paired.context.new_page()
+        tab.goto(url)
+        info = paired.tab(url)
+        result = paired.worker.evaluate("tab => self.otpcTestHooks.fillFromCommand(tab)", info)
+        assert result["refused"] == "This page has 5 boxes, the code has 6 digits."
+        title = paired.worker.evaluate("tabId => chrome.action.getTitle({tabId})", info["id"])
+        assert title == "OTP Companion: This page has 5 boxes, the code has 6 digits."
+        assert tab.eval_on_selector_all("input", "els => els.map(e => e.value)") == [""] * 5
+        tab.close()

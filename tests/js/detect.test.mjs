@@ -40,9 +40,11 @@ test("autocomplete=one-time-code wins regardless of words", () => {
   assert.equal(detect.scoreField({ ...base, autocomplete: "one-time-code", name: "x" }).score, 100);
 });
 
-test("maxlength outside 6-10 is refused", () => {
+test("maxlength outside 6-10 is refused (up to 20 when the name says OTP)", () => {
   assert.equal(detect.scoreField({ ...base, name: "otp", maxLength: 4 }).score, 0);
-  assert.equal(detect.scoreField({ ...base, name: "otp", maxLength: 12 }).score, 0);
+  assert.equal(detect.scoreField({ ...base, labelText: "Access token", maxLength: 12 }).score, 0);
+  assert.equal(detect.scoreField({ ...base, name: "otp", maxLength: 24 }).score, 0);
+  assert.ok(detect.scoreField({ ...base, id: "auth_code", name: "2fa_code", maxLength: 20 }).score > 0, "Slack");
   assert.ok(detect.scoreField({ ...base, name: "otp", maxLength: 6 }).score > 0);
   assert.ok(detect.scoreField({ ...base, name: "otp", maxLength: 10 }).score > 0);
 });
