@@ -55,3 +55,4 @@ bench: install-test
 	$(BIN)/python bench/api_load.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/popup_latency.py
+	$(BIN)/python bench/team_sync.py
