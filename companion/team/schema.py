@@ -94,7 +94,8 @@ ALTER TABLE otpc.records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.records FORCE ROW LEVEL SECURITY;
 CREATE POLICY records_held ON otpc.records FOR ALL TO {TECH}
     USING (unit IN (SELECT g.unit FROM otpc.grants g WHERE g.member_fp = (SELECT otpc.me())))
-    WITH CHECK (otpc.holds(unit) AND author = (SELECT otpc.me()));
+    WITH CHECK (unit IN (SELECT g.unit FROM otpc.grants g WHERE g.member_fp = (SELECT otpc.me()))
+                AND author = (SELECT otpc.me()));
 ALTER TABLE otpc.hotp_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.hotp_counters FORCE ROW LEVEL SECURITY;
 CREATE POLICY hotp_held ON otpc.hotp_counters FOR ALL TO {TECH}
