@@ -87,3 +87,4 @@ bench: install-test
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/popup_latency.py
 	$(BIN)/python bench/detect_corpus.py
+	$(BIN)/python bench/team_sync.py

@@ -187,10 +187,16 @@ def ed25519_public(private: bytes) -> bytes:
     return Ed25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
 
 
-def ed25519_sign(private: bytes, message: bytes) -> bytes:
+def ed25519_signer(private: bytes):
+    """The loaded private key (its `.sign(message)`): for signing thousands of records in a row
+    (a rotation) without parsing the key each time."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    return Ed25519PrivateKey.from_private_bytes(private).sign(message)
+    return Ed25519PrivateKey.from_private_bytes(private)
+
+
+def ed25519_sign(private: bytes, message: bytes) -> bytes:
+    return ed25519_signer(private).sign(message)
 
 
 def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> bool:

@@ -7,6 +7,7 @@ vault's job), never sent anywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from companion import crypto
 from companion.team.canon import fingerprint
@@ -50,5 +51,9 @@ class MemberKeys:
             bytes.fromhex(d["sign_pub"]),
         )
 
+    @cached_property
+    def _signer(self):
+        return crypto.ed25519_signer(self.sign_private)
+
     def sign(self, message: bytes) -> bytes:
-        return crypto.ed25519_sign(self.sign_private, message)
+        return self._signer.sign(message)

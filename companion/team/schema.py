@@ -85,14 +85,17 @@ ALTER TABLE otpc.grants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.grants FORCE ROW LEVEL SECURITY;
 -- the owner reads grants only inside the SECURITY DEFINER functions above (it cannot log in)
 CREATE POLICY grants_owner ON otpc.grants FOR SELECT TO {OWNER} USING (true);
+-- (SELECT f()) makes PostgreSQL call f once per query (an InitPlan), not once per row
 CREATE POLICY grants_own ON otpc.grants FOR SELECT TO {TECH}
-    USING (member_fp = otpc.me() OR otpc.is_admin());
+    USING (member_fp = (SELECT otpc.me()) OR (SELECT otpc.is_admin()));
 CREATE POLICY grants_admin ON otpc.grants FOR ALL TO {TECH}
-    USING (otpc.is_admin()) WITH CHECK (otpc.is_admin());
+    USING ((SELECT otpc.is_admin())) WITH CHECK ((SELECT otpc.is_admin()));
 ALTER TABLE otpc.records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.records FORCE ROW LEVEL SECURITY;
 CREATE POLICY records_held ON otpc.records FOR ALL TO {TECH}
-    USING (otpc.holds(unit)) WITH CHECK (otpc.holds(unit) AND author = otpc.me());
+    USING (unit IN (SELECT g.unit FROM otpc.grants g WHERE g.member_fp = (SELECT otpc.me())))
+    WITH CHECK (unit IN (SELECT g.unit FROM otpc.grants g WHERE g.member_fp = (SELECT otpc.me()))
+                AND author = (SELECT otpc.me()));
 ALTER TABLE otpc.hotp_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.hotp_counters FORCE ROW LEVEL SECURITY;
 CREATE POLICY hotp_held ON otpc.hotp_counters FOR ALL TO {TECH}

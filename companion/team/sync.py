@@ -84,9 +84,9 @@ def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica) -> dict | Non
 def _dropped(conn, replica: Replica) -> list[str]:
     """Records we verified that the server no longer lists (a delete leaves a tombstone)."""
     present = {rid for (rid,) in conn.execute("SELECT record_id FROM otpc.records").fetchall()}
-    gone = []
+    gone, held = [], _held(replica)
     for rid, (rec, _content) in list(replica.contents.items()):
-        if rid not in present and rec.kind != "tombstone" and rec.unit in _held(replica):
+        if rid not in present and rec.kind != "tombstone" and rec.unit in held:
             gone.append(f"record {rid[:8]} was dropped by the server (no signed tombstone)")
     return gone
 
