@@ -162,10 +162,23 @@ def write_rows(vault, rows) -> None:
     is_flag=True,
     help="Read the import file's password from stdin (after the master password line, if any).",
 )
+@click.option(
+    "--customer-from-group",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="KeePass: the customer is the Nth nested group (1 = first below the root) instead of "
+    "the full group path.",
+)
+@click.option("--force", is_flag=True, help="Accept OTP secrets shorter than 80 bits.")
+@click.option(
+    "--strict", is_flag=True, help="Import nothing if any entry would be skipped as refused."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_state
-def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run, as_json):
+def import_cmd(state: State, source, fmt, customer, file_password_stdin, customer_from_group,
+               force, strict, dry_run, as_json):
     from companion.formats import parse, read_source
     from companion.formats.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
 
@@ -181,7 +194,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run
     getter = file_password(
         state, file_password_stdin, IMPORT_PASSWORD_ENV, "Password of the file to import"
     )
-    parsed = parse(data, fmt, password=getter)
+    parsed = parse(data, fmt, password=getter, force=force)
     vault = state.vault()
     rows = plan(
         parsed.items,
@@ -189,7 +202,17 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run
         existing_titles=existing_titles(vault),
         customer=customer,
         default_customer=DEFAULT_CUSTOMER,
+        customer_from_group=customer_from_group or 0,
     )
+    refused = [r for r in rows if r.status == REFUSED]
+    if refused and (strict or len(refused) == len(rows)):
+        first = refused[0]
+        why = "--strict: " if strict else ""
+        raise UserError(
+            f"{why}{len(refused)} entr{'y' if len(refused) == 1 else 'ies'} cannot be "
+            f"imported (first: #{first.item.number} {first.item.label}: {first.reason}); "
+            "nothing was imported"
+        )
     if not dry_run:
         write_rows(vault, rows)
     counts = summary(rows)
@@ -264,7 +287,7 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(["otpauth", "aegis", "json"]),
+    type=click.Choice(registry.export_choices()),
     help="otpauth: one URI a line; aegis: an Aegis vault; json: ours, with password entries.",
 )
 @click.option(
@@ -273,6 +296,8 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     help="Encrypt the file with a password (default for aegis and json; otpauth is always plain).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (0600).")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
+@click.option("--yes", is_flag=True, help="Print plain-text secrets to a terminal without asking.")
 @click.option("--customer", help="Export only this customer's entries.")
 @click.option(
     "--file-password-stdin",
@@ -280,7 +305,7 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     help=f"Read the export password from stdin (else ${EXPORT_PASSWORD_ENV} or a prompt).",
 )
 @pass_state
-def export_cmd(state: State, fmt, encrypted, output, customer, file_password_stdin):
+def export_cmd(state: State, fmt, encrypted, output, customer, file_password_stdin, force, yes):
     """Export OTP secrets (and, with --format json, password entries) to a file or stdout.
 
     The export password comes from $OTPC_EXPORT_PASSWORD, else a hidden prompt (asked twice),
@@ -288,12 +313,20 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
     """
     from pathlib import Path
 
-    from companion.paths import write_private_file
+    from companion.fsutil import write_private
 
     if encrypted is None:
         encrypted = fmt != "otpauth"
     if encrypted and fmt == "otpauth":
         raise UserError("otpauth lists cannot be encrypted: use --format aegis or json")
+    target = Path(output).expanduser() if output else None
+    if target is not None and not force and os.path.lexists(target):
+        raise UserError(f"{target} already exists: use --force to replace it")
+    if target is None and not encrypted and sys.stdout.isatty():
+        from companion.cli.common import confirm
+
+        confirm("Print every OTP secret in plain text on this screen? Anyone who sees or "
+                "photographs it can make the codes.", yes=yes)
     vault = state.vault()
     password = None
     if encrypted:
@@ -307,8 +340,8 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
     what = " and passwords" if fmt == "json" else ""
     enc = "" if encrypted else " in plain text"
     click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
-    if output:
-        write_private_file(Path(output).expanduser().resolve(), data)
+    if target is not None:
+        write_private(target, data, overwrite=force)
         count = sum(1 for i in items if fmt == "json" or i.otp is not None)
         click.echo(f"exported {count} entr{'y' if count == 1 else 'ies'} to {output}", err=True)
     else:

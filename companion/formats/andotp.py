@@ -16,6 +16,7 @@ from companion.formats.records import (
     Parsed,
     PasswordSource,
     check_count,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -75,7 +76,7 @@ def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
     check_count(len(accounts), WHAT)
     parsed = Parsed("andotp-encrypted" if encrypted else "andotp")
     for number, account in enumerate(accounts, start=1):
-        parsed.items.append(parse_account(number, account))
+        parsed.items.append(guarded(number, parse_account, number, account))
     return parsed
 
 

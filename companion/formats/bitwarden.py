@@ -19,6 +19,7 @@ from companion.formats.records import (
     Parsed,
     PasswordSource,
     check_count,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -96,7 +97,7 @@ def parse_json(data: bytes, password: PasswordSource = no_password) -> Parsed:
             folders[folder["id"]] = text(folder.get("name"), "folder name")
     parsed = Parsed(fmt)
     for number, item in enumerate(items, start=1):
-        parsed.items.append(json_item(number, item, folders))
+        parsed.items.append(guarded(number, json_item, number, item, folders))
     return parsed
 
 
@@ -140,7 +141,9 @@ def parse_csv(data: bytes, password=None) -> Parsed:
             continue
         uris = [u.strip() for u in row.get("login_uri", "").split(",")]
         parsed.items.append(
-            make_item(
+            guarded(
+                number,
+                make_item,
                 number,
                 name=name,
                 username=row.get("login_username", "").strip(),

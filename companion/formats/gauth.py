@@ -10,7 +10,14 @@ import base64
 import binascii
 from urllib.parse import unquote
 
-from companion.formats.records import FormatError, Item, item_error, otp_from_fields, otp_item
+from companion.formats.records import (
+    FormatError,
+    Item,
+    guarded,
+    item_error,
+    otp_from_fields,
+    otp_item,
+)
 
 PREFIX = "otpauth-migration://"
 MAX_URI_CHARS = 64 * 1024
@@ -168,7 +175,7 @@ def parse_migration_uris(uris: list[str], first_number: int = 1) -> tuple[list[I
     for uri in uris:
         otps, batch = parse_payload(payload_bytes(uri))
         for fields in otps:
-            items.append(item_from_otp(number, fields))
+            items.append(guarded(number, item_from_otp, number, fields))
             number += 1
         size = batch.get(3, 1) or 1
         if size > 1:

@@ -2,6 +2,7 @@
 passwords from stdin, hostile files (in a real `otpc` subprocess: one line on stderr, vault
 unchanged), and round trips export → import into an empty vault → identical codes."""
 
+import base64
 import io
 import json
 import os
@@ -162,11 +163,54 @@ def test_bad_entry_names_number_and_label_never_the_secret(vault_path, tmp_path,
     f.write_text("\n".join([otpauth("totp", "A:a", B32_SHA1), otpauth("totp", "B:b", B32_SHA1),
                             otpauth("totp", "Broken:carol", bad_secret)]))
     before = state_of(vault_path)
-    assert run(["import", str(f)], monkeypatch) == 1
+    assert run(["import", str(f), "--strict"], monkeypatch) == 1
     err = capsys.readouterr().err
-    assert "entry 3 (Broken:carol)" in err and "invalid character '1'" in err
-    assert bad_secret not in err
+    assert "#3 Broken:carol" in err and "invalid character '1'" in err
+    assert "nothing was imported" in err and bad_secret not in err
     assert state_of(vault_path) == before
+    # Without --strict the broken entry is skipped and listed; the others are imported.
+    assert run(["import", str(f), "--json"], monkeypatch) == 0
+    out, err = capsys.readouterr()
+    assert bad_secret not in out + err
+    result = json.loads(out)
+    assert (result["imported"], result["refused"]) == (2, 1)
+    refused = [i for i in result["items"] if i["status"] == "refused"][0]
+    assert refused["number"] == 3 and "invalid character '1'" in refused["reason"]
+    v = opened(vault_path)
+    assert sorted(e.title for e in v.entries()) == ["A", "B"]
+    v.close()
+
+
+def test_short_secret_needs_force_and_own_export_restores_it(vault_path, tmp_path, monkeypatch,
+                                                             capsys):
+    short = base64.b32encode(b"\x01\x02\x03\x04\x05").decode()  # 40 bits
+    f = tmp_path / "short.txt"
+    f.write_text(otpauth("totp", "Tiny:t", short) + "\n")
+    assert run(["import", str(f)], monkeypatch) == 1  # every entry refused: nothing to do
+    err = capsys.readouterr().err
+    assert "#1 Tiny:t" in err and "80 are required" in err and short not in err
+    assert run(["import", str(f), "--force"], monkeypatch) == 0
+    capsys.readouterr()
+    v = opened(vault_path)
+    [entry] = v.entries()
+    expected = v.otp_params(entry.id, reason="test")
+    v.close()
+    # export → import into a fresh vault, no --force: our own backup always restores.
+    out = tmp_path / "backup.json"
+    assert run(["export", "--format", "json", "--plain", "-o", str(out)], monkeypatch) == 0
+    capsys.readouterr()
+    assert run(["export", "--format", "json", "--plain", "-o", str(out)], monkeypatch) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert run(["export", "--format", "json", "--plain", "-o", str(out), "--force"],
+               monkeypatch) == 0
+    fresh = tmp_path / "fresh.db"
+    Vault.create(fresh, MASTER, kdf_ms=1).close()
+    monkeypatch.setenv("OTPC_VAULT", str(fresh))
+    assert run(["import", str(out)], monkeypatch) == 0
+    v = opened(fresh)
+    [entry] = v.entries()
+    assert v.otp_params(entry.id, reason="test") == expected
+    v.close()
 
 
 # --- hostile files, through the real console script -----------------------------------------------
