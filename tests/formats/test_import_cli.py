@@ -396,3 +396,33 @@ def test_export_otpauth_to_stdout(vault_path, monkeypatch, capfdbinary):
     assert len(lines) == 4 and all(line.startswith("otpauth://") for line in lines)
     assert b"contains OTP secrets" in err
     assert run(["export", "--format", "otpauth", "--encrypted"], monkeypatch) == 1
+
+
+def test_otp_qr_png_labels_with_title_and_scans_back(vault_path, tmp_path, monkeypatch, capsys):
+    """Issue 12 item 10 and 4: an OTP with neither issuer nor account gets the entry's title as
+    label, the separator is a literal ':', and --png writes a 0600 file zxing-cpp reads back."""
+    import zxingcpp
+    from PIL import Image
+
+    from companion.otpauth import parse_uri
+
+    v = opened(vault_path)
+    v.add_customer("Acme")
+    e = v.add_entry("Acme", "Payroll portal")
+    v.set_otp(e.id, OtpParams(secret=B32_SHA1))
+    v.close()
+    png = tmp_path / "code.png"
+    assert run(["otp", "qr", "Acme/Payroll portal", "--png", str(png)], monkeypatch) == 0
+    assert stat.S_IMODE(png.stat().st_mode) == 0o600
+    [barcode] = zxingcpp.read_barcodes(Image.open(png))
+    assert barcode.text.startswith("otpauth://totp/Payroll%20portal:?")
+    params, _ = parse_uri(barcode.text)
+    assert params.issuer == "Payroll portal" and code_at(params, 59) == RFC6238_AT_59["SHA1"][2:]
+    assert run(["otp", "qr", "Acme/Payroll portal", "--png", str(png)], monkeypatch) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def code_at(params, at):
+    from companion.otp import code
+
+    return code(params, at)
