@@ -315,10 +315,11 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
 
     from companion.fsutil import write_private
 
+    can_encrypt = "write" in registry.get(fmt).encrypted
     if encrypted is None:
-        encrypted = fmt != "otpauth"
-    if encrypted and fmt == "otpauth":
-        raise UserError("otpauth lists cannot be encrypted: use --format aegis or json")
+        encrypted = can_encrypt
+    if encrypted and not can_encrypt:
+        raise UserError(f"{fmt} exports cannot be encrypted: use --format aegis or json")
     target = Path(output).expanduser() if output else None
     if target is not None and not force and os.path.lexists(target):
         raise UserError(f"{target} already exists: use --force to replace it")
@@ -337,6 +338,9 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
             raise UserError("the export password must not be empty")
     items = collect(vault, fmt, customer)
     data = registry.get(fmt).dumper()(items, password)
+    if fmt == "google-authenticator":
+        export_migration(items, target, force)
+        return
     what = " and passwords" if fmt == "json" else ""
     enc = "" if encrypted else " in plain text"
     click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
@@ -347,3 +351,33 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+def export_migration(items, target, force: bool) -> None:
+    """Google Authenticator's "Transfer accounts" QR codes (ten accounts each): drawn in the
+    terminal, written as PNG files when -o ends in .png (NAME-1.png, NAME-2.png, …), else the
+    otpauth-migration:// URIs as text. Accounts the app cannot hold are listed, not exported."""
+    from companion.formats.gauth import migration_uris, unrepresentable
+    from companion.formats.qr import png_bytes, terminal_qr
+    from companion.fsutil import write_private
+
+    for item in items:
+        why = unrepresentable(item)
+        if why and item.otp is not None:
+            click.echo(f"skipped: {item.label}: Google Authenticator cannot hold {why}", err=True)
+    uris = migration_uris(items)
+    click.echo(EXPORT_WARNING.format(pw=" in plain text"), err=True)
+    if target is not None and target.suffix.lower() == ".png":
+        for number, uri in enumerate(uris, start=1):
+            path = target.with_name(f"{target.stem}-{number}.png")
+            write_private(path, png_bytes(uri), overwrite=force)
+            click.echo(f"wrote {path}", err=True)
+    elif target is not None:
+        write_private(target, "".join(u + "\n" for u in uris).encode("ascii"), overwrite=force)
+    elif sys.stdout.isatty():
+        for number, uri in enumerate(uris, start=1):
+            click.echo(f"Google Authenticator: scan code {number} of {len(uris)}")
+            sys.stdout.write(terminal_qr(uri))
+    else:
+        sys.stdout.write("".join(u + "\n" for u in uris))
+    sys.stdout.flush()

@@ -426,3 +426,50 @@ def code_at(params, at):
     from companion.otp import code
 
     return code(params, at)
+
+
+def test_google_authenticator_export_png_batches_decode_back(vault_path, tmp_path, monkeypatch,
+                                                            capsys):
+    """Issue 12 item 4: 23 accounts → three migration QR codes (10 + 10 + 3) written as PNG files;
+    zxing-cpp reads them back and importing them gives the same accounts and codes. A Steam
+    account (which the app cannot hold) is listed as skipped."""
+    import zxingcpp
+    from PIL import Image
+
+    v = opened(vault_path)
+    v.add_customer("GA")
+    secrets_ = [base64.b32encode(bytes([n]) * 20).decode() for n in range(23)]
+    for n, secret in enumerate(secrets_):
+        e = v.add_entry("GA", f"Svc {n}")
+        digits = 8 if n % 2 else 6
+        v.set_otp(e.id, OtpParams(secret=secret, digits=digits, issuer=f"Svc {n}",
+                                  account=f"user{n}"))
+    e = v.add_entry("GA", "Steam")
+    v.set_otp(e.id, OtpParams(type="steam", secret=B32_OTHER, digits=5, account="gamer"))
+    v.close()
+    expected = codes_by_account(vault_path)
+    del expected["gamer"]
+    out = tmp_path / "ga.png"
+    assert run(["export", "--format", "google-authenticator", "-o", str(out)], monkeypatch) == 0
+    err = capsys.readouterr().err
+    assert "skipped: GA/Steam: Google Authenticator cannot hold Steam Guard codes" in err
+    pngs = sorted(tmp_path.glob("ga-*.png"))
+    assert [p.name for p in pngs] == ["ga-1.png", "ga-2.png", "ga-3.png"]
+    texts = []
+    for p in pngs:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+        [barcode] = zxingcpp.read_barcodes(Image.open(p))
+        texts.append(barcode.text)
+    assert all(t.startswith("otpauth-migration://offline?data=") for t in texts)
+    listing = tmp_path / "scanned.txt"
+    listing.write_text("\n".join(texts) + "\n")
+    other = tmp_path / "other.sqlite"
+    Vault.create(other, MASTER, kdf_ms=1).close()
+    monkeypatch.setenv("OTPC_VAULT", str(other))
+    assert run(["import", str(listing), "--json"], monkeypatch) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["format"] == "google-authenticator" and result["imported"] == 23
+    assert result["notes"] == []  # all three batches present
+    assert codes_by_account(other) == expected
+    # independent check of one code
+    assert expected["user0"][0] == ref_totp(bytes([0]) * 20, 59)
