@@ -7,11 +7,12 @@ No cryptography is implemented here: it all lives in companion/crypto.py.
 from __future__ import annotations
 
 from companion import crypto
+from companion.errors import WrongPassword
 from companion.formats.records import FormatError
 
 
-class WrongFilePassword(FormatError):
-    exit_code = 3
+class WrongFilePassword(FormatError, WrongPassword):
+    """One kind with a wrong master password (companion.errors): exit 3, wire 'wrong_password'."""
 
 
 def scrypt_key(password: str, salt: bytes, n: object, r: object, p: object, what: str) -> bytes:
