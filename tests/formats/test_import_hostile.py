@@ -156,3 +156,18 @@ def test_mutated_files_only_ever_raise_user_errors(sample, data):
         parse(bytes(blob))  # no password: an encrypted-looking file stops at PasswordRequired
     except UserError as exc:
         assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("data,says", [
+    (b"SQLite format 3\x00" + bytes(200), "SQLite database"),
+    (b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5" + bytes(200), "KeePass database (.kdbx)"),
+    (b"GIF89a" + bytes(200), "GIF image"),
+    (b"RIFF\x00\x01\x00\x00WEBPVP8 " + bytes(200), "WEBP image"),
+    ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP".encode("utf-16"), "UTF-16 text"),
+    (b"\xac\xed\x00\x05" + bytes(200), "FreeOTP backup"),
+])
+def test_known_binaries_say_what_they_are_not_wrong_password(data, says):
+    """Issue 12 defect 8: these used to be read as an encrypted andOTP file ("wrong password")."""
+    with pytest.raises(UserError) as info:
+        parse(data, password=pw("anything"))
+    assert says in str(info.value) and "wrong password" not in str(info.value)
