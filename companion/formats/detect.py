@@ -34,7 +34,7 @@ def detect(data: bytes) -> str:
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"otpauth://", b"otpauth-migration://")):
         return "otpauth"
-    if head.startswith((b"{", b"[")):
+    if head.startswith((b"{", b"[")) and is_text(data):  # an encrypted file may start with '{'
         doc = load_json(data, "JSON file")
         found = _json_format(doc)
         if found:

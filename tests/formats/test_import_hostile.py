@@ -3,6 +3,7 @@ another exception, and costly parameters are refused before any work is done."""
 
 import base64
 import json
+import os
 import struct
 import zlib
 
@@ -171,3 +172,11 @@ def test_known_binaries_say_what_they_are_not_wrong_password(data, says):
     with pytest.raises(UserError) as info:
         parse(data, password=pw("anything"))
     assert says in str(info.value) and "wrong password" not in str(info.value)
+
+
+def test_andotp_absurd_iterations_name_the_cap():
+    data = (2**31).to_bytes(4, "big") + os.urandom(12 + 12 + 64)
+    with pytest.raises(UserError) as info:
+        parse(data, "andotp", password=pw("x"))
+    assert "2,147,483,648 PBKDF2 iterations" in str(info.value)
+    assert "limit of 1,000,000" in str(info.value)
