@@ -251,6 +251,10 @@ EXPORT_WARNING = (
 )
 
 
+# Formats that carry whole password entries (the others carry OTP accounts only).
+WITH_PASSWORDS = {"json", "otpc-json", "bitwarden-json"}
+
+
 def collect(vault, fmt: str, customer: str | None) -> list:
     """The records to export, read through the audited vault API (reason "export")."""
     from companion.formats.records import Item
@@ -258,11 +262,11 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     notes = {c.id: c.notes for c in vault.customers()}
     items = []
     for number, entry in enumerate(vault.entries(customer=customer), start=1):
-        if fmt != "json" and not entry.has_otp:
+        if fmt not in WITH_PASSWORDS and not entry.has_otp:
             continue
         otp = vault.otp_params(entry.id, reason="export") if entry.has_otp else None
         password = ""
-        if fmt == "json" and entry.password:
+        if fmt in WITH_PASSWORDS and entry.password:
             password = vault.reveal_password(entry.id)
         items.append(
             Item(
@@ -341,12 +345,12 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
     if fmt == "google-authenticator":
         export_migration(items, target, force)
         return
-    what = " and passwords" if fmt == "json" else ""
+    what = " and passwords" if fmt in WITH_PASSWORDS else ""
     enc = "" if encrypted else " in plain text"
     click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
     if target is not None:
         write_private(target, data, overwrite=force)
-        count = sum(1 for i in items if fmt == "json" or i.otp is not None)
+        count = sum(1 for i in items if fmt in WITH_PASSWORDS or i.otp is not None)
         click.echo(f"exported {count} entr{'y' if count == 1 else 'ies'} to {output}", err=True)
     else:
         sys.stdout.buffer.write(data)

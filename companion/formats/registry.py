@@ -37,7 +37,7 @@ FORMATS: tuple[Format, ...] = (
     Format("qr", "QR codes in a PNG/JPEG image (screenshots)", "qr_image", "parse"),
     Format("aegis", "Aegis Authenticator", "aegis", "parse", "dump", "read and write"),
     Format("2fas", "2FAS Authenticator", "twofas", "parse", "", "read"),
-    Format("bitwarden-json", "Bitwarden JSON", "bitwarden", "parse_json", "",
+    Format("bitwarden-json", "Bitwarden JSON", "bitwarden", "parse_json", "dump_json",
            "read (password-protected)"),
     Format("bitwarden-csv", "Bitwarden CSV", "bitwarden", "parse_csv"),
     Format("keepassxc-csv", "KeePassXC CSV", "keepass", "parse_csv"),

@@ -303,7 +303,7 @@ def codes_by_account(path, times=(59, T, 2_000_000_000)) -> dict:
 
 @pytest.mark.parametrize("fmt,mode", [("otpauth", "--plain"), ("aegis", "--encrypted"),
                                       ("aegis", "--plain"), ("json", "--encrypted"),
-                                      ("json", "--plain")])
+                                      ("json", "--plain"), ("bitwarden-json", "--plain")])
 def test_round_trip(vault_path, tmp_path, monkeypatch, capsys, fmt, mode):
     fill(vault_path)
     out_file = tmp_path / f"export.{fmt}"
@@ -338,6 +338,12 @@ def test_round_trip(vault_path, tmp_path, monkeypatch, capsys, fmt, mode):
         assert ("Alpha", "Mail", "a1", "pw-Mail", ("https://mail.example",), ("t1",)) in got
         assert [(c.name, c.notes) for c in v.customers()] == [("Alpha", "first customer"),
                                                               ("Beta", "")]
+        v.close()
+    if fmt == "bitwarden-json":  # password entries and folders survive, as customers
+        v = opened(other)
+        got = {(e.customer, e.title, e.username, e.password, e.urls) for e in v.entries()}
+        assert ("Beta", "Password only", "x", "only-pw", ()) in got
+        assert ("Alpha", "Mail", "a1", "pw-Mail", ("https://mail.example",)) in got
         v.close()
 
 
