@@ -180,3 +180,15 @@ def test_andotp_absurd_iterations_name_the_cap():
         parse(data, "andotp", password=pw("x"))
     assert "2,147,483,648 PBKDF2 iterations" in str(info.value)
     assert "limit of 1,000,000" in str(info.value)
+
+
+def test_qr_image_without_the_qr_extra_says_how_to_install_it(monkeypatch):
+    """zxing-cpp and Pillow are the optional 'qr' extra: without them, one clear line."""
+    import sys
+
+    from importgen import otpauth, qr_png
+
+    image = qr_png(otpauth("totp", "A:a", B32_SHA1))
+    monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp → ImportError
+    with pytest.raises(UserError, match=r"pip install 'otp-companion\[qr\]'"):
+        parse(image)
