@@ -47,6 +47,9 @@ def detect(data: bytes) -> str:
     if is_keepass(data):
         return "keepassxc-csv"
     if is_text(data):
+        unknown_csv = csv_we_do_not_read(data)
+        if unknown_csv:
+            raise FormatError(unknown_csv)
         if b"otpauth://" in data[:4096] or b"otpauth-migration://" in data[:4096]:
             return "otpauth"
         raise FormatError(
@@ -94,3 +97,27 @@ def binary_kind(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "this is a WEBP image: we read QR codes from PNG or JPEG; save it as PNG"
     return ""
+
+
+# CSV exports holding otpauth URIs that we do not read yet (they used to pass for URI lists).
+_CSV_APPS = (
+    ({"title", "otpauth"}, "a 1Password CSV export"),
+    ({"name", "totp", "vault"}, "a Proton Pass CSV export"),
+    ({"url", "username", "password", "totp", "extra", "grouping"}, "a LastPass CSV export"),
+)
+
+
+def csv_we_do_not_read(data: bytes) -> str:
+    """A message for a CSV file (a header line, then rows) that is none of our CSV formats."""
+    from companion.formats.csvfile import header_names
+
+    first = data[:4096].decode("utf-8-sig", errors="replace").lstrip().split("\n", 1)[0].strip()
+    if "," not in first or first.lower().startswith(("otpauth", "#")):
+        return ""
+    names = header_names(data)
+    for columns, app in _CSV_APPS:
+        if columns <= names:
+            return (f"this is {app}, which we do not read yet: export the accounts as otpauth:// "
+                    "URIs or to Bitwarden/KeePassXC, or use the app's QR codes")
+    return ("a CSV file whose columns are not a Bitwarden or KeePassXC export; the formats we read "
+            "are listed in docs/import.md")

@@ -192,3 +192,17 @@ def test_qr_image_without_the_qr_extra_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp → ImportError
     with pytest.raises(UserError, match=r"pip install 'otp-companion\[qr\]'"):
         parse(image)
+
+
+@pytest.mark.parametrize("header,says", [
+    ("Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes", "1Password CSV"),
+    ("type,name,url,email,username,password,note,totp,createTime,modifyTime,vault",
+     "Proton Pass CSV"),
+])
+def test_password_manager_csvs_are_not_taken_for_uri_lists(header, says):
+    """Issue 12 defect 9: these CSVs hold otpauth URIs in a column and were read as URI lists."""
+    from importgen import otpauth
+
+    row = ",".join(["x"] * 4 + [otpauth("totp", "A:a", B32_SHA1)] + ["x"] * 4)
+    with pytest.raises(UserError, match=says):
+        parse(f"{header}\n{row}\n".encode())
