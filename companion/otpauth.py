@@ -101,7 +101,8 @@ def build_uri(params: OtpParams) -> str:
     # (possibly empty) prefix so that parsing splits at the right colon.
     prefix = p.issuer if ":" not in p.issuer else ""
     label_text = f"{prefix}:{p.account}" if prefix or ":" in p.account else p.account
-    label = quote(label_text, safe="")
+    # The separator stays a literal ':' (pyotp and several apps read '%3A' as part of the name).
+    label = quote(label_text, safe=":")
     query = [("secret", p.secret)]
     if p.issuer:
         query.append(("issuer", p.issuer))

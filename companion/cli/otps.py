@@ -144,18 +144,34 @@ def rm(state: State, ref, yes):
 @otp.command("qr")
 @click.argument("ref", metavar="ENTRY")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--png", "png", type=click.Path(dir_okay=False), default=None,
+              help="Write the QR code to this PNG file (0600) instead of the terminal.")
+@click.option("--force", is_flag=True, help="Replace an existing --png file.")
 @pass_state
-def qr(state: State, ref, yes):
+def qr(state: State, ref, yes, png, force):
     """Show ENTRY's OTP as a QR code to scan with an authenticator app (shows the secret)."""
-    from companion.formats.qr import terminal_qr
+    from pathlib import Path
+
+    from companion.formats.qr import png_bytes, terminal_qr
+    from companion.formats.records import Item, export_params
     from companion.otpauth import build_uri
 
     vault = state.vault()
     e = vault.entry(ref)
     if not e.has_otp:
         raise UserError(f"entry {e.ref} has no OTP")
-    confirm(f"Show the OTP secret of {e.ref} as a QR code on this screen? Anyone who sees or "
-            "photographs it can make its codes.", yes=yes)
+    if png is None:
+        confirm(f"Show the OTP secret of {e.ref} as a QR code on this screen? Anyone who sees or "
+                "photographs it can make its codes.", yes=yes)
     params = vault.otp_params(e.id, reason="qr")
-    sys.stdout.write(terminal_qr(build_uri(params)))
+    # Label the code as the exports do: the entry's title when the OTP names no issuer.
+    uri = build_uri(export_params(Item(number=1, label=e.ref, title=e.title, otp=params)))
+    if png is not None:
+        from companion.fsutil import write_private
+
+        write_private(Path(png).expanduser(), png_bytes(uri), overwrite=force)
+        err_console().print(f"wrote the QR code of {esc(e.ref)} to {esc(png)} (it holds the "
+                            "secret: delete it once scanned)", soft_wrap=True)
+        return
+    sys.stdout.write(terminal_qr(uri))
     sys.stdout.flush()

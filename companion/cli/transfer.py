@@ -162,10 +162,23 @@ def write_rows(vault, rows) -> None:
     is_flag=True,
     help="Read the import file's password from stdin (after the master password line, if any).",
 )
+@click.option(
+    "--customer-from-group",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="KeePass: the customer is the Nth nested group (1 = first below the root) instead of "
+    "the full group path.",
+)
+@click.option("--force", is_flag=True, help="Accept OTP secrets shorter than 80 bits.")
+@click.option(
+    "--strict", is_flag=True, help="Import nothing if any entry would be skipped as refused."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_state
-def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run, as_json):
+def import_cmd(state: State, source, fmt, customer, file_password_stdin, customer_from_group,
+               force, strict, dry_run, as_json):
     from companion.formats import parse, read_source
     from companion.formats.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
 
@@ -181,7 +194,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run
     getter = file_password(
         state, file_password_stdin, IMPORT_PASSWORD_ENV, "Password of the file to import"
     )
-    parsed = parse(data, fmt, password=getter)
+    parsed = parse(data, fmt, password=getter, force=force)
     vault = state.vault()
     rows = plan(
         parsed.items,
@@ -189,7 +202,17 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, dry_run
         existing_titles=existing_titles(vault),
         customer=customer,
         default_customer=DEFAULT_CUSTOMER,
+        customer_from_group=customer_from_group or 0,
     )
+    refused = [r for r in rows if r.status == REFUSED]
+    if refused and (strict or len(refused) == len(rows)):
+        first = refused[0]
+        why = "--strict: " if strict else ""
+        raise UserError(
+            f"{why}{len(refused)} entr{'y' if len(refused) == 1 else 'ies'} cannot be "
+            f"imported (first: #{first.item.number} {first.item.label}: {first.reason}); "
+            "nothing was imported"
+        )
     if not dry_run:
         write_rows(vault, rows)
     counts = summary(rows)
@@ -228,6 +251,10 @@ EXPORT_WARNING = (
 )
 
 
+# Formats that carry whole password entries (the others carry OTP accounts only).
+WITH_PASSWORDS = {"json", "otpc-json", "bitwarden-json"}
+
+
 def collect(vault, fmt: str, customer: str | None) -> list:
     """The records to export, read through the audited vault API (reason "export")."""
     from companion.formats.records import Item
@@ -235,11 +262,11 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     notes = {c.id: c.notes for c in vault.customers()}
     items = []
     for number, entry in enumerate(vault.entries(customer=customer), start=1):
-        if fmt != "json" and not entry.has_otp:
+        if fmt not in WITH_PASSWORDS and not entry.has_otp:
             continue
         otp = vault.otp_params(entry.id, reason="export") if entry.has_otp else None
         password = ""
-        if fmt == "json" and entry.password:
+        if fmt in WITH_PASSWORDS and entry.password:
             password = vault.reveal_password(entry.id)
         items.append(
             Item(
@@ -264,7 +291,7 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(["otpauth", "aegis", "json"]),
+    type=click.Choice(registry.export_choices()),
     help="otpauth: one URI a line; aegis: an Aegis vault; json: ours, with password entries.",
 )
 @click.option(
@@ -273,6 +300,8 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     help="Encrypt the file with a password (default for aegis and json; otpauth is always plain).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (0600).")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
+@click.option("--yes", is_flag=True, help="Print plain-text secrets to a terminal without asking.")
 @click.option("--customer", help="Export only this customer's entries.")
 @click.option(
     "--file-password-stdin",
@@ -280,7 +309,7 @@ def collect(vault, fmt: str, customer: str | None) -> list:
     help=f"Read the export password from stdin (else ${EXPORT_PASSWORD_ENV} or a prompt).",
 )
 @pass_state
-def export_cmd(state: State, fmt, encrypted, output, customer, file_password_stdin):
+def export_cmd(state: State, fmt, encrypted, output, customer, file_password_stdin, force, yes):
     """Export OTP secrets (and, with --format json, password entries) to a file or stdout.
 
     The export password comes from $OTPC_EXPORT_PASSWORD, else a hidden prompt (asked twice),
@@ -288,12 +317,21 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
     """
     from pathlib import Path
 
-    from companion.paths import write_private_file
+    from companion.fsutil import write_private
 
+    can_encrypt = "write" in registry.get(fmt).encrypted
     if encrypted is None:
-        encrypted = fmt != "otpauth"
-    if encrypted and fmt == "otpauth":
-        raise UserError("otpauth lists cannot be encrypted: use --format aegis or json")
+        encrypted = can_encrypt
+    if encrypted and not can_encrypt:
+        raise UserError(f"{fmt} exports cannot be encrypted: use --format aegis or json")
+    target = Path(output).expanduser() if output else None
+    if target is not None and not force and os.path.lexists(target):
+        raise UserError(f"{target} already exists: use --force to replace it")
+    if target is None and not encrypted and sys.stdout.isatty():
+        from companion.cli.common import confirm
+
+        confirm("Print every OTP secret in plain text on this screen? Anyone who sees or "
+                "photographs it can make the codes.", yes=yes)
     vault = state.vault()
     password = None
     if encrypted:
@@ -304,13 +342,46 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
             raise UserError("the export password must not be empty")
     items = collect(vault, fmt, customer)
     data = registry.get(fmt).dumper()(items, password)
-    what = " and passwords" if fmt == "json" else ""
+    if fmt == "google-authenticator":
+        export_migration(items, target, force)
+        return
+    what = " and passwords" if fmt in WITH_PASSWORDS else ""
     enc = "" if encrypted else " in plain text"
     click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
-    if output:
-        write_private_file(Path(output).expanduser().resolve(), data)
-        count = sum(1 for i in items if fmt == "json" or i.otp is not None)
+    if target is not None:
+        write_private(target, data, overwrite=force)
+        count = sum(1 for i in items if fmt in WITH_PASSWORDS or i.otp is not None)
         click.echo(f"exported {count} entr{'y' if count == 1 else 'ies'} to {output}", err=True)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+def export_migration(items, target, force: bool) -> None:
+    """Google Authenticator's "Transfer accounts" QR codes (ten accounts each): drawn in the
+    terminal, written as PNG files when -o ends in .png (NAME-1.png, NAME-2.png, …), else the
+    otpauth-migration:// URIs as text. Accounts the app cannot hold are listed, not exported."""
+    from companion.formats.gauth import migration_uris, unrepresentable
+    from companion.formats.qr import png_bytes, terminal_qr
+    from companion.fsutil import write_private
+
+    for item in items:
+        why = unrepresentable(item)
+        if why and item.otp is not None:
+            click.echo(f"skipped: {item.label}: Google Authenticator cannot hold {why}", err=True)
+    uris = migration_uris(items)
+    click.echo(EXPORT_WARNING.format(pw=" in plain text"), err=True)
+    if target is not None and target.suffix.lower() == ".png":
+        for number, uri in enumerate(uris, start=1):
+            path = target.with_name(f"{target.stem}-{number}.png")
+            write_private(path, png_bytes(uri), overwrite=force)
+            click.echo(f"wrote {path}", err=True)
+    elif target is not None:
+        write_private(target, "".join(u + "\n" for u in uris).encode("ascii"), overwrite=force)
+    elif sys.stdout.isatty():
+        for number, uri in enumerate(uris, start=1):
+            click.echo(f"Google Authenticator: scan code {number} of {len(uris)}")
+            sys.stdout.write(terminal_qr(uri))
+    else:
+        sys.stdout.write("".join(u + "\n" for u in uris))
+    sys.stdout.flush()

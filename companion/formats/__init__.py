@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from companion.formats.records import (
+    ACCEPT_SHORT_SECRETS,
     MAX_FILE_BYTES,
     FormatError,
     Item,
@@ -69,8 +70,11 @@ def _capped(data: bytes) -> bytes:
     return data
 
 
-def parse(data: bytes, fmt: str = "auto", password: PasswordSource = no_password) -> Parsed:
-    """Detect (unless `fmt` names one) and parse. Raises FormatError/ItemError/PasswordRequired."""
+def parse(
+    data: bytes, fmt: str = "auto", password: PasswordSource = no_password, *, force: bool = False
+) -> Parsed:
+    """Detect (unless `fmt` names one) and parse. Raises FormatError/PasswordRequired; a broken
+    entry comes back as a refused Item. `force` accepts secrets shorter than 80 bits."""
     from companion.formats import registry
     from companion.formats.detect import detect
 
@@ -85,7 +89,10 @@ def parse(data: bytes, fmt: str = "auto", password: PasswordSource = no_password
         raise FormatError(f"unknown format {fmt!r}") from None
     if not chosen.parse:
         raise FormatError(f"{chosen.app}: we export this format but do not import it")
+    token = ACCEPT_SHORT_SECRETS.set(force or chosen.name == "otpc-json")
     try:
         return chosen.parser()(data, password)
     except RecursionError:
         raise FormatError("the file is nested too deeply") from None
+    finally:
+        ACCEPT_SHORT_SECRETS.reset(token)

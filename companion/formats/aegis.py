@@ -27,6 +27,7 @@ from companion.formats.records import (
     PasswordSource,
     check_count,
     export_params,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -106,7 +107,7 @@ def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
     check_count(len(entries), WHAT)
     parsed = Parsed("aegis-encrypted" if encrypted else "aegis")
     for number, entry in enumerate(entries, start=1):
-        parsed.items.append(parse_entry(number, entry, groups))
+        parsed.items.append(guarded(number, parse_entry, number, entry, groups))
     return parsed
 
 

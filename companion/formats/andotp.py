@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 
-from companion.formats.ciphers import gcm_open, pbkdf2_key, wrong_password
+from companion.formats.ciphers import WrongFilePassword, gcm_open, pbkdf2_key, wrong_password
 from companion.formats.records import (
     FormatError,
     Item,
     Parsed,
     PasswordSource,
     check_count,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -62,6 +63,15 @@ def decrypt(data: bytes, password: PasswordSource) -> bytes:
     key = hashlib.sha256(secret.encode("utf-8")).digest()
     plain = gcm_open(key, data[:12], data[12:], WHAT)
     if plain is None:
+        claimed = int.from_bytes(data[:4], "big")
+        if claimed > MAX_ITERATIONS:
+            # Either a new-format file beyond our cap or an old-format file (whose first bytes are
+            # a random IV) with a wrong password: we cannot tell which, so say both.
+            raise WrongFilePassword(
+                f"{WHAT}: the file asks for {claimed:,} PBKDF2 iterations, more than our limit of "
+                f"{MAX_ITERATIONS:,} (andOTP writes about 150,000); read as an old-format backup "
+                "instead, the password does not match"
+            )
         raise wrong_password(WHAT)
     return plain
 
@@ -75,7 +85,7 @@ def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
     check_count(len(accounts), WHAT)
     parsed = Parsed("andotp-encrypted" if encrypted else "andotp")
     for number, account in enumerate(accounts, start=1):
-        parsed.items.append(parse_account(number, account))
+        parsed.items.append(guarded(number, parse_account, number, account))
     return parsed
 
 

@@ -19,6 +19,7 @@ from companion.formats.records import (
     Parsed,
     PasswordSource,
     check_count,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -96,7 +97,7 @@ def parse_json(data: bytes, password: PasswordSource = no_password) -> Parsed:
             folders[folder["id"]] = text(folder.get("name"), "folder name")
     parsed = Parsed(fmt)
     for number, item in enumerate(items, start=1):
-        parsed.items.append(json_item(number, item, folders))
+        parsed.items.append(guarded(number, json_item, number, item, folders))
     return parsed
 
 
@@ -140,7 +141,9 @@ def parse_csv(data: bytes, password=None) -> Parsed:
             continue
         uris = [u.strip() for u in row.get("login_uri", "").split(",")]
         parsed.items.append(
-            make_item(
+            guarded(
+                number,
+                make_item,
                 number,
                 name=name,
                 username=row.get("login_username", "").strip(),
@@ -224,3 +227,48 @@ def decrypt_export(doc: dict, password: PasswordSource) -> dict:
     if not isinstance(inner, dict):
         raise FormatError(f"{WHAT}: decrypted content is not a JSON object")
     return inner
+
+
+# --- export: plain Bitwarden JSON, to move entries with their OTP into a password manager --------
+
+
+def dump_json(items: list[Item], password: str | None = None) -> bytes:
+    """Bitwarden's unencrypted JSON export: one login item per entry, customers as folders,
+    `login.totp` an otpauth URI (`steam://SECRET` for Steam, as Bitwarden writes it)."""
+    import json
+    import uuid
+
+    from companion.formats.records import export_params
+    from companion.otpauth import build_uri
+
+    folders: dict[str, str] = {}
+    out = []
+    for item in items:
+        folder_id = folders.setdefault(item.customer, str(uuid.uuid4())) if item.customer else None
+        totp = None
+        if item.otp is not None:
+            params = export_params(item)
+            totp = f"steam://{params.secret}" if params.type == "steam" else build_uri(params)
+        out.append({
+            "id": str(uuid.uuid4()),
+            "organizationId": None,
+            "folderId": folder_id,
+            "type": 1,
+            "reprompt": 0,
+            "name": item.title,
+            "notes": item.notes or None,
+            "favorite": "favorite" in item.tags,
+            "login": {
+                "uris": [{"match": None, "uri": u} for u in item.urls],
+                "username": item.username or None,
+                "password": item.password or None,
+                "totp": totp,
+            },
+            "collectionIds": None,
+        })
+    doc = {
+        "encrypted": False,
+        "folders": [{"id": fid, "name": name} for name, fid in folders.items()],
+        "items": out,
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

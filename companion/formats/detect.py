@@ -27,11 +27,14 @@ def detect(data: bytes) -> str:
     if is_image(data):
         return "qr"
     if data.startswith(b"PK\x03\x04"):
-        raise FormatError("this is a zip archive: unpack it and import the file inside")
+        raise FormatError(
+            "this is a zip archive, which we do not read: if it holds an export listed by "
+            "`otpc import --help`, unpack it and import that file"
+        )
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"otpauth://", b"otpauth-migration://")):
         return "otpauth"
-    if head.startswith((b"{", b"[")):
+    if head.startswith((b"{", b"[")) and is_text(data):  # an encrypted file may start with '{'
         doc = load_json(data, "JSON file")
         found = _json_format(doc)
         if found:
@@ -44,12 +47,18 @@ def detect(data: bytes) -> str:
     if is_keepass(data):
         return "keepassxc-csv"
     if is_text(data):
+        unknown_csv = csv_we_do_not_read(data)
+        if unknown_csv:
+            raise FormatError(unknown_csv)
         if b"otpauth://" in data[:4096] or b"otpauth-migration://" in data[:4096]:
             return "otpauth"
         raise FormatError(
             "unrecognised file: expected otpauth URIs, a QR image, or an Aegis, 2FAS, Bitwarden, "
             "KeePass(XC), andOTP or OTP Companion export"
         )
+    known = binary_kind(data)
+    if known:
+        raise FormatError(known)
     # Binary and not an image: andOTP's encrypted backup is the only binary format we read.
     if len(data) >= andotp.MIN_ENCRYPTED - 4:
         return "andotp"
@@ -64,3 +73,51 @@ def is_text(data: bytes) -> bool:
         if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
             return False
     return b"\x00" not in sample
+
+
+# Binary files people pick by mistake, and what to do instead (never "wrong password").
+_MAGIC = (
+    (b"SQLite format 3\x00", "an SQLite database (an app's internal storage, not an export): "
+     "export from the app instead"),
+    (b"\x03\xd9\xa2\x9a", "a KeePass database (.kdbx): export it from KeePassXC as CSV or XML "
+     "(Database → Export) and import that"),
+    (b"GIF8", "a GIF image: we read QR codes from PNG or JPEG; save the screenshot as PNG"),
+    (b"\xff\xfe", "UTF-16 text: save the file as UTF-8 and import it again"),
+    (b"\xfe\xff", "UTF-16 text: save the file as UTF-8 and import it again"),
+    (b"\xac\xed\x00\x05", "a FreeOTP backup (Java serialization), which we cannot read: "
+     "show each account's QR code in FreeOTP and import a screenshot instead"),
+)
+
+
+def binary_kind(data: bytes) -> str:
+    """What a non-importable binary file is, and what to do; "" when we cannot tell."""
+    for magic, message in _MAGIC:
+        if data.startswith(magic):
+            return "this is " + message
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "this is a WEBP image: we read QR codes from PNG or JPEG; save it as PNG"
+    return ""
+
+
+# CSV exports holding otpauth URIs that we do not read yet (they used to pass for URI lists).
+_CSV_APPS = (
+    ({"title", "otpauth"}, "a 1Password CSV export"),
+    ({"name", "totp", "vault"}, "a Proton Pass CSV export"),
+    ({"url", "username", "password", "totp", "extra", "grouping"}, "a LastPass CSV export"),
+)
+
+
+def csv_we_do_not_read(data: bytes) -> str:
+    """A message for a CSV file (a header line, then rows) that is none of our CSV formats."""
+    from companion.formats.csvfile import header_names
+
+    first = data[:4096].decode("utf-8-sig", errors="replace").lstrip().split("\n", 1)[0].strip()
+    if "," not in first or first.lower().startswith(("otpauth", "#")):
+        return ""
+    names = header_names(data)
+    for columns, app in _CSV_APPS:
+        if columns <= names:
+            return (f"this is {app}, which we do not read yet: export the accounts as otpauth:// "
+                    "URIs or to Bitwarden/KeePassXC, or use the app's QR codes")
+    return ("a CSV file whose columns are not a Bitwarden or KeePassXC export; the formats we read "
+            "are listed in docs/import.md")

@@ -10,7 +10,14 @@ import base64
 import binascii
 from urllib.parse import unquote
 
-from companion.formats.records import FormatError, Item, item_error, otp_from_fields, otp_item
+from companion.formats.records import (
+    FormatError,
+    Item,
+    guarded,
+    item_error,
+    otp_from_fields,
+    otp_item,
+)
 
 PREFIX = "otpauth-migration://"
 MAX_URI_CHARS = 64 * 1024
@@ -168,7 +175,7 @@ def parse_migration_uris(uris: list[str], first_number: int = 1) -> tuple[list[I
     for uri in uris:
         otps, batch = parse_payload(payload_bytes(uri))
         for fields in otps:
-            items.append(item_from_otp(number, fields))
+            items.append(guarded(number, item_from_otp, number, fields))
             number += 1
         size = batch.get(3, 1) or 1
         if size > 1:
@@ -183,3 +190,80 @@ def parse_migration_uris(uris: list[str], first_number: int = 1) -> tuple[list[I
                 "was not included: scan it too to import all accounts"
             )
     return items, notes
+
+
+# --- export: the migration QR codes Google Authenticator scans ("Transfer accounts") -----------
+BATCH = 10  # accounts per QR code, as the app does
+ALGORITHM_NUMBERS = {"SHA1": 1, "SHA256": 2, "SHA512": 3}
+DIGIT_NUMBERS = {6: 1, 8: 2}
+
+
+def _pb_varint(n: int) -> bytes:
+    n &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _pb(number: int, value: int | bytes | str) -> bytes:
+    if isinstance(value, int):
+        return _pb_varint(number << 3) + _pb_varint(value)
+    raw = value.encode("utf-8") if isinstance(value, str) else value
+    return _pb_varint(number << 3 | 2) + _pb_varint(len(raw)) + raw
+
+
+def unrepresentable(item: Item) -> str:
+    """Why Google Authenticator cannot hold this OTP ("" when it can)."""
+    p = item.otp
+    if p is None:
+        return "no OTP"
+    if p.type == "steam":
+        return "Steam Guard codes"
+    if p.algorithm not in ALGORITHM_NUMBERS or p.digits not in DIGIT_NUMBERS:
+        return f"{p.digits} digits / {p.algorithm}"
+    if p.type == "totp" and p.period != 30:
+        return f"a {p.period} s period"
+    return ""
+
+
+def migration_uris(items: list[Item]) -> list[str]:
+    """`otpauth-migration://offline?data=…` URIs, ten accounts each, one batch id for all."""
+    import os
+    from urllib.parse import quote
+
+    from companion.formats.records import export_params
+    from companion.normalize import secret_bytes
+
+    usable = [i for i in items if not unrepresentable(i)]
+    batches = [usable[i : i + BATCH] for i in range(0, len(usable), BATCH)]
+    batch_id = int.from_bytes(os.urandom(4), "big", signed=True)
+    uris = []
+    for index, batch in enumerate(batches):
+        payload = b""
+        for item in batch:
+            p = export_params(item)
+            name = f"{p.issuer}:{p.account}" if p.issuer and p.account else p.account or p.issuer
+            otp = (
+                _pb(1, secret_bytes(p.secret)) + _pb(2, name) + _pb(3, p.issuer)
+                + _pb(4, ALGORITHM_NUMBERS[p.algorithm]) + _pb(5, DIGIT_NUMBERS[p.digits])
+                + _pb(6, 1 if p.type == "hotp" else 2)
+                + (_pb(7, p.counter) if p.type == "hotp" else b"")
+            )
+            payload += _pb(1, otp)
+        payload += _pb(2, 1) + _pb(3, len(batches)) + _pb(4, index) + _pb(5, batch_id)
+        data = base64.b64encode(payload).decode("ascii")
+        uris.append(f"otpauth-migration://offline?data={quote(data, safe='')}")
+    return uris
+
+
+def dump(items: list[Item], password: str | None = None) -> bytes:
+    return "".join(uri + "\n" for uri in migration_uris(list(items))).encode("ascii")
+
+
+def parse(data: bytes, password=None):
+    from companion.formats.otpauth_list import parse as parse_list
+
+    return parse_list(data, password)

@@ -18,6 +18,7 @@ from companion.formats.records import (
     Item,
     Parsed,
     check_count,
+    guarded,
     item_error,
     otp_from_fields,
     otp_from_uri,
@@ -114,7 +115,14 @@ def keepass_2_47_secret(fields: dict[str, str], prefix: str, number: int, label:
     return None
 
 
-def make_item(number: int, fields: dict[str, str], group: str, tags: tuple[str, ...]) -> Item:
+RECYCLE_BIN_NAMES = {"recycle bin", "papierkorb", "corbeille", "papelera", "cestino", "prullenbak"}
+GROUP_JOIN = " - "  # customer names cannot hold '/'
+
+
+def make_item(number: int, fields: dict[str, str], path: tuple[str, ...],
+              tags: tuple[str, ...]) -> Item:
+    """`path`: the groups below the database's root group, outermost first. The customer is the
+    full path by default (two groups called "Email" under different customers never merge)."""
     title = fields.get("Title", "").strip()
     username = fields.get("UserName", "").strip()
     label = title or username or fields.get("URL", "")
@@ -124,7 +132,8 @@ def make_item(number: int, fields: dict[str, str], group: str, tags: tuple[str, 
         number=number,
         label=label,
         title=title or (params.issuer if params else "") or username or f"Entry {number}",
-        customer=group,
+        customer=GROUP_JOIN.join(path),
+        group_path=path,
         username=username,
         password=fields.get("Password", ""),
         urls=urls,
@@ -141,7 +150,7 @@ def split_tags(value: str) -> tuple[str, ...]:
 
 def parse_csv(data: bytes, password=None) -> Parsed:
     parsed = Parsed("keepassxc-csv")
-    for number, row in enumerate(rows(data, WHAT_CSV), start=1):
+    for row in rows(data, WHAT_CSV):
         fields = {
             "Title": row.get("title", ""),
             "UserName": row.get("username", ""),
@@ -150,9 +159,12 @@ def parse_csv(data: bytes, password=None) -> Parsed:
             "Notes": row.get("notes", ""),
             "otp": row.get("totp", ""),
         }
-        group = row.get("group", "").strip().split("/")
-        customer = group[-1].strip() if len(group) > 1 else ""
-        parsed.items.append(make_item(number, fields, customer, ()))
+        # KeePassXC writes the full path, root group first: "Root/Customers/Acme".
+        path = tuple(p.strip() for p in row.get("group", "").split("/")[1:] if p.strip())
+        if path and path[0].casefold() in RECYCLE_BIN_NAMES:
+            continue  # deleted entries, as the XML import skips them
+        number = len(parsed.items) + 1
+        parsed.items.append(guarded(number, make_item, number, fields, path, ()))
     return parsed
 
 
@@ -172,11 +184,11 @@ def parse_xml(data: bytes, password=None) -> Parsed:
     if top is None:
         raise FormatError(f"{WHAT_XML}: no root group")
     parsed = Parsed("keepass-xml")
-    walk(top, "", recycle_bin, parsed, depth=0)
+    walk(top, (), recycle_bin, parsed, depth=0)
     return parsed
 
 
-def walk(group, name: str, recycle_bin: str, parsed: Parsed, depth: int) -> None:
+def walk(group, path: tuple[str, ...], recycle_bin: str, parsed: Parsed, depth: int) -> None:
     if depth > 64:
         raise FormatError(f"{WHAT_XML}: groups nested too deeply")
     for entry in group.findall("Entry"):
@@ -186,8 +198,10 @@ def walk(group, name: str, recycle_bin: str, parsed: Parsed, depth: int) -> None
         for string in entry.findall("String"):
             key = string.findtext("Key") or ""
             fields[key] = string.findtext("Value") or ""
-        parsed.items.append(make_item(number, fields, name, split_tags(entry.findtext("Tags"))))
+        tags = split_tags(entry.findtext("Tags"))
+        parsed.items.append(guarded(number, make_item, number, fields, path, tags))
     for child in group.findall("Group"):
         if recycle_bin and (child.findtext("UUID") or "").strip() == recycle_bin:
             continue
-        walk(child, (child.findtext("Name") or "").strip(), recycle_bin, parsed, depth + 1)
+        name = (child.findtext("Name") or "").strip()
+        walk(child, (*path, name) if name else path, recycle_bin, parsed, depth + 1)

@@ -11,6 +11,7 @@ from companion.formats.records import (
     Parsed,
     check_count,
     export_params,
+    guarded,
     item_error,
     otp_from_uri,
     otp_item,
@@ -35,6 +36,13 @@ def label_of(uri: str) -> str:
         return ""
 
 
+def uri_item(number: int, line: str):
+    if not line.lower().startswith("otpauth://"):
+        raise item_error(number, "", "not an otpauth:// URI")
+    params, warnings = otp_from_uri(line, number, label_of(line))
+    return otp_item(number, params, warnings)
+
+
 def parse(data: bytes, password=None) -> Parsed:
     lines = uri_lines(data)
     check_count(len(lines), "otpauth list")
@@ -48,10 +56,7 @@ def parse(data: bytes, password=None) -> Parsed:
             migration.append(line)
             continue
         number += 1
-        if not line.lower().startswith("otpauth://"):
-            raise item_error(number, "", "not an otpauth:// URI")
-        params, warnings = otp_from_uri(line, number, label_of(line))
-        parsed.items.append(otp_item(number, params, warnings))
+        parsed.items.append(guarded(number, uri_item, number, line))
     if migration:
         items, notes = parse_migration_uris(migration, number + 1)
         parsed.items.extend(items)

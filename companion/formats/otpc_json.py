@@ -16,6 +16,7 @@ from companion.formats.records import (
     Parsed,
     PasswordSource,
     check_count,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -90,7 +91,7 @@ def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
         for entry in customer["entries"]:
             number = len(parsed.items) + 1
             check_count(number, WHAT)
-            parsed.items.append(parse_entry(number, entry, name, notes))
+            parsed.items.append(guarded(number, parse_entry, number, entry, name, notes))
     return parsed
 
 

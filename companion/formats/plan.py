@@ -60,8 +60,10 @@ def plan(
     existing_titles: dict[str, set[str]],
     customer: str | None = None,
     default_customer: str = DEFAULT_CUSTOMER,
+    customer_from_group: int = 0,
 ) -> list[Row]:
-    """One Row per item. `existing_titles` maps casefolded customer name → casefolded titles."""
+    """One Row per item. `existing_titles` maps casefolded customer name → casefolded titles.
+    `customer_from_group` N > 0: the customer is the Nth nested group (KeePass), not the path."""
     seen = {duplicate_key(p) for p in existing_otps}
     titles = {name: set(t) for name, t in existing_titles.items()}
     spelled: dict[str, str] = {}
@@ -76,7 +78,10 @@ def plan(
                 rows.append(Row(item, DUPLICATE, reason="same secret, type and account"))
                 continue
             seen.add(key)
-        target = clean_name(customer or item.customer, default_customer)
+        source = item.customer
+        if customer_from_group and item.group_path:
+            source = item.group_path[min(customer_from_group, len(item.group_path)) - 1]
+        target = clean_name(customer or source, default_customer)
         target = spelled.setdefault(target.casefold(), target)  # first spelling wins
         taken = titles.setdefault(target.casefold(), set())
         fallback = f"Entry {item.number}"

@@ -1,4 +1,5 @@
-"""A QR code of an otpauth URI for the terminal, so a phone can scan it during migration."""
+"""QR codes of otpauth URIs for a phone to scan during migration: drawn in the terminal, or written
+as a PNG file (0600, it holds the secret)."""
 
 from __future__ import annotations
 
@@ -21,4 +22,13 @@ def terminal_qr(uri: str) -> str:
     for top, bottom in zip(matrix[0::2], matrix[1::2], strict=True):
         out.write("".join(glyphs[(bool(a) * 1, bool(b) * 1)] for a, b in zip(top, bottom, strict=True)))
         out.write("\n")
+    return out.getvalue()
+
+
+def png_bytes(text: str, scale: int = 8) -> bytes:
+    """The QR code of `text` as a PNG image (segno writes it; no Pillow needed)."""
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()

@@ -15,9 +15,18 @@ def is_image(data: bytes) -> bool:
     return data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")
 
 
+QR_EXTRA_MISSING = (
+    "reading QR codes from images needs the 'qr' extra: pip install 'otp-companion[qr]' "
+    "(zxing-cpp and Pillow); or import the otpauth:// text instead"
+)
+
+
 def decode_texts(data: bytes) -> list[str]:
-    import zxingcpp
-    from PIL import Image, UnidentifiedImageError
+    try:
+        import zxingcpp
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise FormatError(QR_EXTRA_MISSING) from None
 
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from companion.errors import UserError
@@ -19,6 +20,9 @@ from companion.otpauth import parse_uri
 MAX_FILE_BYTES = 10 * 1024 * 1024  # no real export comes near this
 MAX_ITEMS = 100_000
 MAX_FIELD_CHARS = 64 * 1024  # one title, note or password
+# `import --force`: accept secrets shorter than 80 bits, as `otp set --force` does. Our own export
+# always accepts them (the user accepted them once already); set by formats.parse.
+ACCEPT_SHORT_SECRETS: ContextVar[bool] = ContextVar("accept_short_secrets", default=False)
 
 
 class FormatError(UserError):
@@ -26,7 +30,12 @@ class FormatError(UserError):
 
 
 class ItemError(UserError):
-    """One entry of a file is broken; the whole import is refused."""
+    """One entry of a file is broken: it is skipped and listed (the whole import is refused only
+    with --strict)."""
+
+    def __init__(self, message: str, number: int = 0, label: str = "", reason: str = ""):
+        super().__init__(message)
+        self.number, self.label, self.reason = number, label, reason or message
 
 
 class PasswordRequired(UserError):
@@ -49,6 +58,7 @@ class Item:
     label: str  # what the file calls it (issuer: account, or the title), for messages
     title: str = ""
     customer: str = ""  # the group/folder the file puts it in ("" = none)
+    group_path: tuple[str, ...] = ()  # nested groups (KeePass), outermost first
     username: str = ""
     password: str = field(default="", repr=False)
     urls: tuple[str, ...] = ()
@@ -72,7 +82,16 @@ class Parsed:
 def item_error(number: int, label: str, reason: str) -> ItemError:
     shown = label_text(label)
     named = f"entry {number} ({shown})" if shown else f"entry {number}"
-    return ItemError(f"{named}: {reason}")
+    return ItemError(f"{named}: {reason}", number, shown, reason)
+
+
+def guarded(number: int, build: Callable[..., Item], *args, **kwargs) -> Item:
+    """`build(*args, **kwargs)`, or a refused Item naming why when that one entry is broken: one bad entry must
+    not abort a 500-entry import (--strict turns refused entries into an error)."""
+    try:
+        return build(*args, **kwargs)
+    except ItemError as exc:
+        return Item(number=number, label=exc.label, refused=exc.reason)
 
 
 def label_text(label: str, limit: int = 60) -> str:
@@ -113,7 +132,7 @@ def whole(value: object, what: str, default: int) -> int:
 
 def otp_from_uri(uri: str, number: int, label: str) -> tuple[OtpParams, list[str]]:
     try:
-        return parse_uri(uri)
+        return parse_uri(uri, force=ACCEPT_SHORT_SECRETS.get())
     except UserError as exc:
         raise item_error(number, label, str(exc)) from None
 
@@ -135,7 +154,7 @@ def otp_from_fields(
     try:
         if not isinstance(secret, str):
             raise UserError("secret is missing or not text")
-        normalized = normalize_secret(secret)
+        normalized = normalize_secret(secret, force=ACCEPT_SHORT_SECRETS.get())
         kind = str(kind or "totp").lower()
         params = OtpParams(
             type=kind,

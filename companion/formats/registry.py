@@ -33,7 +33,7 @@ FORMATS: tuple[Format, ...] = (
     Format("otpauth", "otpauth:// URI list (Ente Auth, Aegis, most apps)", "otpauth_list",
            "parse", "dump"),
     Format("google-authenticator", "Google Authenticator (otpauth-migration:// QR / URIs)",
-           "otpauth_list", "parse", "dump_migration"),
+           "gauth", "parse", "dump"),
     Format("qr", "QR codes in a PNG/JPEG image (screenshots)", "qr_image", "parse"),
     Format("aegis", "Aegis Authenticator", "aegis", "parse", "dump", "read and write"),
     Format("2fas", "2FAS Authenticator", "twofas", "parse", "", "read"),

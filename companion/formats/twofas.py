@@ -13,6 +13,7 @@ from companion.formats.records import (
     Parsed,
     PasswordSource,
     check_count,
+    guarded,
     item_error,
     load_json,
     no_password,
@@ -73,7 +74,7 @@ def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
             groups[group["id"]] = text(group.get("name"), "group name")
     parsed = Parsed("2fas-encrypted" if encrypted else "2fas")
     for number, service in enumerate(services, start=1):
-        parsed.items.append(parse_service(number, service, groups))
+        parsed.items.append(guarded(number, parse_service, number, service, groups))
     return parsed
 
 

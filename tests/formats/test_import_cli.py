@@ -2,6 +2,7 @@
 passwords from stdin, hostile files (in a real `otpc` subprocess: one line on stderr, vault
 unchanged), and round trips export → import into an empty vault → identical codes."""
 
+import base64
 import io
 import json
 import os
@@ -162,11 +163,54 @@ def test_bad_entry_names_number_and_label_never_the_secret(vault_path, tmp_path,
     f.write_text("\n".join([otpauth("totp", "A:a", B32_SHA1), otpauth("totp", "B:b", B32_SHA1),
                             otpauth("totp", "Broken:carol", bad_secret)]))
     before = state_of(vault_path)
-    assert run(["import", str(f)], monkeypatch) == 1
+    assert run(["import", str(f), "--strict"], monkeypatch) == 1
     err = capsys.readouterr().err
-    assert "entry 3 (Broken:carol)" in err and "invalid character '1'" in err
-    assert bad_secret not in err
+    assert "#3 Broken:carol" in err and "invalid character '1'" in err
+    assert "nothing was imported" in err and bad_secret not in err
     assert state_of(vault_path) == before
+    # Without --strict the broken entry is skipped and listed; the others are imported.
+    assert run(["import", str(f), "--json"], monkeypatch) == 0
+    out, err = capsys.readouterr()
+    assert bad_secret not in out + err
+    result = json.loads(out)
+    assert (result["imported"], result["refused"]) == (2, 1)
+    refused = [i for i in result["items"] if i["status"] == "refused"][0]
+    assert refused["number"] == 3 and "invalid character '1'" in refused["reason"]
+    v = opened(vault_path)
+    assert sorted(e.title for e in v.entries()) == ["A", "B"]
+    v.close()
+
+
+def test_short_secret_needs_force_and_own_export_restores_it(vault_path, tmp_path, monkeypatch,
+                                                             capsys):
+    short = base64.b32encode(b"\x01\x02\x03\x04\x05").decode()  # 40 bits
+    f = tmp_path / "short.txt"
+    f.write_text(otpauth("totp", "Tiny:t", short) + "\n")
+    assert run(["import", str(f)], monkeypatch) == 1  # every entry refused: nothing to do
+    err = capsys.readouterr().err
+    assert "#1 Tiny:t" in err and "80 are required" in err and short not in err
+    assert run(["import", str(f), "--force"], monkeypatch) == 0
+    capsys.readouterr()
+    v = opened(vault_path)
+    [entry] = v.entries()
+    expected = v.otp_params(entry.id, reason="test")
+    v.close()
+    # export → import into a fresh vault, no --force: our own backup always restores.
+    out = tmp_path / "backup.json"
+    assert run(["export", "--format", "json", "--plain", "-o", str(out)], monkeypatch) == 0
+    capsys.readouterr()
+    assert run(["export", "--format", "json", "--plain", "-o", str(out)], monkeypatch) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert run(["export", "--format", "json", "--plain", "-o", str(out), "--force"],
+               monkeypatch) == 0
+    fresh = tmp_path / "fresh.db"
+    Vault.create(fresh, MASTER, kdf_ms=1).close()
+    monkeypatch.setenv("OTPC_VAULT", str(fresh))
+    assert run(["import", str(out)], monkeypatch) == 0
+    v = opened(fresh)
+    [entry] = v.entries()
+    assert v.otp_params(entry.id, reason="test") == expected
+    v.close()
 
 
 # --- hostile files, through the real console script -----------------------------------------------
@@ -259,7 +303,7 @@ def codes_by_account(path, times=(59, T, 2_000_000_000)) -> dict:
 
 @pytest.mark.parametrize("fmt,mode", [("otpauth", "--plain"), ("aegis", "--encrypted"),
                                       ("aegis", "--plain"), ("json", "--encrypted"),
-                                      ("json", "--plain")])
+                                      ("json", "--plain"), ("bitwarden-json", "--plain")])
 def test_round_trip(vault_path, tmp_path, monkeypatch, capsys, fmt, mode):
     fill(vault_path)
     out_file = tmp_path / f"export.{fmt}"
@@ -294,6 +338,12 @@ def test_round_trip(vault_path, tmp_path, monkeypatch, capsys, fmt, mode):
         assert ("Alpha", "Mail", "a1", "pw-Mail", ("https://mail.example",), ("t1",)) in got
         assert [(c.name, c.notes) for c in v.customers()] == [("Alpha", "first customer"),
                                                               ("Beta", "")]
+        v.close()
+    if fmt == "bitwarden-json":  # password entries and folders survive, as customers
+        v = opened(other)
+        got = {(e.customer, e.title, e.username, e.password, e.urls) for e in v.entries()}
+        assert ("Beta", "Password only", "x", "only-pw", ()) in got
+        assert ("Alpha", "Mail", "a1", "pw-Mail", ("https://mail.example",)) in got
         v.close()
 
 
@@ -352,3 +402,81 @@ def test_export_otpauth_to_stdout(vault_path, monkeypatch, capfdbinary):
     assert len(lines) == 4 and all(line.startswith("otpauth://") for line in lines)
     assert b"contains OTP secrets" in err
     assert run(["export", "--format", "otpauth", "--encrypted"], monkeypatch) == 1
+
+
+def test_otp_qr_png_labels_with_title_and_scans_back(vault_path, tmp_path, monkeypatch, capsys):
+    """Issue 12 item 10 and 4: an OTP with neither issuer nor account gets the entry's title as
+    label, the separator is a literal ':', and --png writes a 0600 file zxing-cpp reads back."""
+    import zxingcpp
+    from PIL import Image
+
+    from companion.otpauth import parse_uri
+
+    v = opened(vault_path)
+    v.add_customer("Acme")
+    e = v.add_entry("Acme", "Payroll portal")
+    v.set_otp(e.id, OtpParams(secret=B32_SHA1))
+    v.close()
+    png = tmp_path / "code.png"
+    assert run(["otp", "qr", "Acme/Payroll portal", "--png", str(png)], monkeypatch) == 0
+    assert stat.S_IMODE(png.stat().st_mode) == 0o600
+    [text] = {b.text for b in zxingcpp.read_barcodes(Image.open(png), formats=zxingcpp.BarcodeFormat.QRCode)}
+    assert text.startswith("otpauth://totp/Payroll%20portal:?")
+    params, _ = parse_uri(text)
+    assert params.issuer == "Payroll portal" and code_at(params, 59) == RFC6238_AT_59["SHA1"][2:]
+    assert run(["otp", "qr", "Acme/Payroll portal", "--png", str(png)], monkeypatch) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def code_at(params, at):
+    from companion.otp import code
+
+    return code(params, at)
+
+
+def test_google_authenticator_export_png_batches_decode_back(vault_path, tmp_path, monkeypatch,
+                                                            capsys):
+    """Issue 12 item 4: 23 accounts → three migration QR codes (10 + 10 + 3) written as PNG files;
+    zxing-cpp reads them back and importing them gives the same accounts and codes. A Steam
+    account (which the app cannot hold) is listed as skipped."""
+    import zxingcpp
+    from PIL import Image
+
+    v = opened(vault_path)
+    v.add_customer("GA")
+    secrets_ = [base64.b32encode(bytes([n]) * 20).decode() for n in range(23)]
+    for n, secret in enumerate(secrets_):
+        e = v.add_entry("GA", f"Svc {n}")
+        digits = 8 if n % 2 else 6
+        v.set_otp(e.id, OtpParams(secret=secret, digits=digits, issuer=f"Svc {n}",
+                                  account=f"user{n}"))
+    e = v.add_entry("GA", "Steam")
+    v.set_otp(e.id, OtpParams(type="steam", secret=B32_OTHER, digits=5, account="gamer"))
+    v.close()
+    expected = codes_by_account(vault_path)
+    del expected["gamer"]
+    out = tmp_path / "ga.png"
+    assert run(["export", "--format", "google-authenticator", "-o", str(out)], monkeypatch) == 0
+    err = capsys.readouterr().err
+    assert "skipped: GA/Steam: Google Authenticator cannot hold Steam Guard codes" in err
+    pngs = sorted(tmp_path.glob("ga-*.png"))
+    assert [p.name for p in pngs] == ["ga-1.png", "ga-2.png", "ga-3.png"]
+    texts = []
+    for p in pngs:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+        # zxing-cpp may report the same symbol twice; one distinct text per file
+        [text] = {b.text for b in zxingcpp.read_barcodes(Image.open(p), formats=zxingcpp.BarcodeFormat.QRCode)}
+        texts.append(text)
+    assert all(t.startswith("otpauth-migration://offline?data=") for t in texts)
+    listing = tmp_path / "scanned.txt"
+    listing.write_text("\n".join(texts) + "\n")
+    other = tmp_path / "other.sqlite"
+    Vault.create(other, MASTER, kdf_ms=1).close()
+    monkeypatch.setenv("OTPC_VAULT", str(other))
+    assert run(["import", str(listing), "--json"], monkeypatch) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["format"] == "google-authenticator" and result["imported"] == 23
+    assert result["notes"] == []  # all three batches present
+    assert codes_by_account(other) == expected
+    # independent check of one code
+    assert expected["user0"][0] == ref_totp(bytes([0]) * 20, 59)

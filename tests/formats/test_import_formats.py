@@ -282,3 +282,44 @@ def test_andotp_plain_new_and_old_labels():
     assert (b.otp.issuer, b.otp.account, b.otp.type) == ("Old Bank", "bob", "hotp")
     assert code(b.otp) == RFC4226_HOTP[2]
     assert code(c.otp, T) == ref_steam(OTHER, T)
+
+
+def test_keepassxc_csv_skips_recycle_bin_and_keeps_full_group_paths():
+    """Issue 12 defects 6 and 7: deleted entries stay deleted; two customers' "Email" groups
+    never merge into one customer (unless the user asks for --customer-from-group)."""
+    uri = otpauth("totp", "Mail:a", B32_SHA1)
+    rows = [
+        ["Root/Customers/Acme/Email", "Mail", "a", "", "", "", uri, "0", "", ""],
+        ["Root/Customers/Beta/Email", "Mail", "b", "", "", "", otpauth("totp", "Mail:b", B32_OTHER),
+         "0", "", ""],
+        ["Root/Recycle Bin", "Deleted", "x", "", "", "", uri, "0", "", ""],
+        ["Root/Recycle Bin/Old", "Deleted too", "y", "", "", "", "", "0", "", ""],
+    ]
+    items = parse(write_csv(KP_CSV_HEADER, rows)).items
+    assert [i.title for i in items] == ["Mail", "Mail"]
+    assert [i.customer for i in items] == ["Customers - Acme - Email", "Customers - Beta - Email"]
+    assert [i.number for i in items] == [1, 2]
+    from companion.formats.plan import plan
+
+    planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=2)
+    assert [r.customer for r in planned] == ["Acme", "Beta"]
+    planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=9)
+    assert [r.customer for r in planned] == ["Email", "Email"]  # deepest, the user's choice
+
+
+def test_keepass_xml_nested_groups_keep_their_path():
+    acme = kp_group("Acme", [], [kp_group("Email", [kp_entry({"Title": "A", "UserName": "a"})])])
+    beta = kp_group("Beta", [], [kp_group("Email", [kp_entry({"Title": "B", "UserName": "b"})])])
+    data = kp_xml(kp_group("Root", [], [kp_group("Customers", [], [acme, beta])]))
+    a, b = parse(data).items
+    assert (a.customer, b.customer) == ("Customers - Acme - Email", "Customers - Beta - Email")
+    assert a.group_path == ("Customers", "Acme", "Email")
+
+
+def test_one_broken_entry_is_refused_not_fatal():
+    lines = [otpauth("totp", "A:a", B32_SHA1), otpauth("totp", "B:b", "ABC1DEFG"),
+             "not a uri at all", otpauth("totp", "C:c", B32_OTHER)]
+    items = parse("\n".join(lines).encode()).items
+    assert [bool(i.refused) for i in items] == [False, True, True, False]
+    assert "invalid character" in items[1].refused and items[1].label == "B:b"
+    assert "ABC1DEFG" not in items[1].refused

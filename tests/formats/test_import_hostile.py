@@ -3,6 +3,7 @@ another exception, and costly parameters are refused before any work is done."""
 
 import base64
 import json
+import os
 import struct
 import zlib
 
@@ -120,8 +121,10 @@ def test_truncated_migration_payload():
 def test_bad_aegis_entry_names_it(field, value, reason):
     entries = [aegis_entry("totp", "Good", "g", B32_SHA1), aegis_entry("totp", "Bad", "b", B32_SHA1)]
     entries[1]["info"][field] = value
-    with pytest.raises(UserError, match=rf"entry 2 \(Bad: b\): .*{reason}"):
-        parse(aegis_file(entries))
+    good, bad = parse(aegis_file(entries)).items  # the bad one is refused, named, not fatal
+    assert not good.refused and good.otp is not None
+    assert bad.number == 2 and bad.label == "Bad: b" and reason in bad.refused
+    assert bad.otp is None
 
 
 def valid_samples() -> list[bytes]:
@@ -154,3 +157,52 @@ def test_mutated_files_only_ever_raise_user_errors(sample, data):
         parse(bytes(blob))  # no password: an encrypted-looking file stops at PasswordRequired
     except UserError as exc:
         assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("data,says", [
+    (b"SQLite format 3\x00" + bytes(200), "SQLite database"),
+    (b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5" + bytes(200), "KeePass database (.kdbx)"),
+    (b"GIF89a" + bytes(200), "GIF image"),
+    (b"RIFF\x00\x01\x00\x00WEBPVP8 " + bytes(200), "WEBP image"),
+    ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP".encode("utf-16"), "UTF-16 text"),
+    (b"\xac\xed\x00\x05" + bytes(200), "FreeOTP backup"),
+])
+def test_known_binaries_say_what_they_are_not_wrong_password(data, says):
+    """Issue 12 defect 8: these used to be read as an encrypted andOTP file ("wrong password")."""
+    with pytest.raises(UserError) as info:
+        parse(data, password=pw("anything"))
+    assert says in str(info.value) and "wrong password" not in str(info.value)
+
+
+def test_andotp_absurd_iterations_name_the_cap():
+    data = (2**31).to_bytes(4, "big") + os.urandom(12 + 12 + 64)
+    with pytest.raises(UserError) as info:
+        parse(data, "andotp", password=pw("x"))
+    assert "2,147,483,648 PBKDF2 iterations" in str(info.value)
+    assert "limit of 1,000,000" in str(info.value)
+
+
+def test_qr_image_without_the_qr_extra_says_how_to_install_it(monkeypatch):
+    """zxing-cpp and Pillow are the optional 'qr' extra: without them, one clear line."""
+    import sys
+
+    from importgen import otpauth, qr_png
+
+    image = qr_png(otpauth("totp", "A:a", B32_SHA1))
+    monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp → ImportError
+    with pytest.raises(UserError, match=r"pip install 'otp-companion\[qr\]'"):
+        parse(image)
+
+
+@pytest.mark.parametrize("header,says", [
+    ("Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes", "1Password CSV"),
+    ("type,name,url,email,username,password,note,totp,createTime,modifyTime,vault",
+     "Proton Pass CSV"),
+])
+def test_password_manager_csvs_are_not_taken_for_uri_lists(header, says):
+    """Issue 12 defect 9: these CSVs hold otpauth URIs in a column and were read as URI lists."""
+    from importgen import otpauth
+
+    row = ",".join(["x"] * 4 + [otpauth("totp", "A:a", B32_SHA1)] + ["x"] * 4)
+    with pytest.raises(UserError, match=says):
+        parse(f"{header}\n{row}\n".encode())
