@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import http_exceptions, web
 
-from companion.errors import Locked, NotFound, UserError, VaultCorrupt, WrongPassword
+from companion.errors import UserError, VaultCorrupt, http_error
 from companion.server.pairing import PairingClosed, PairingFailed
 
 log = logging.getLogger("otpc.server")
@@ -52,21 +52,14 @@ def response_for_error(exc: Exception) -> web.Response:
     """Map an exception a handler raised to its JSON error (never a traceback, never a secret)."""
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, str(exc))
-    if isinstance(exc, NotFound):
-        return error_response(404, "not_found", str(exc))
-    if isinstance(exc, Locked):
-        return error_response(423, "locked", "the vault is locked")
-    if isinstance(exc, WrongPassword):
-        return error_response(403, "wrong_password", "wrong master password")
     if isinstance(exc, PairingClosed):
         return error_response(409, "pairing_closed", str(exc))
     if isinstance(exc, PairingFailed):
         return error_response(403, "pairing_failed", str(exc))
-    if isinstance(exc, VaultCorrupt):
-        log.error("vault error: %s", exc)
-        return error_response(500, "internal", "internal error")
     if isinstance(exc, UserError):
-        return error_response(400, "bad_request", str(exc))
+        if isinstance(exc, VaultCorrupt):
+            log.error("vault error: %s", exc)
+        return error_response(*http_error(exc))
     log.exception("internal error")
     return error_response(500, "internal", "internal error")
 

@@ -205,6 +205,7 @@ async function fill(entry, codeEl) {
     const shown = entry.otp?.type === "hotp" ? codeEl.dataset.code : undefined;
     const result = await ask("fill", { tabId, entryId: entry.id, frameId: frameParam, useContextTarget: contextFill, code: shown });
     if (result.code) showHotp(codeEl, codeEl.nextElementSibling, result.code);
+    if (result.refused) return toast(result.refused, "bad");
     if (!result.filled) return toast("No one-time-code field found on this page.", "bad");
     toast(result.submitted ? "Filled and submitted" : "Filled", "ok");
     if (pickMode || !params.has("tab")) setTimeout(() => window.close(), 350);
