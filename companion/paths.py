@@ -58,13 +58,10 @@ def control_socket_path(vault: Path) -> Path:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create a directory (and parents) with mode 0700; tighten it if it already exists and is ours."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        if path.stat().st_uid == os.getuid():
-            os.chmod(path, 0o700)
-    except OSError:
-        pass
+    """Create a directory (and parents) with mode 0700; one that exists keeps its mode (fsutil)."""
+    from companion.fsutil import make_private_dirs
+
+    make_private_dirs(path)
 
 
 def is_private_dir(path: Path) -> bool:
@@ -82,19 +79,7 @@ def is_private_dir(path: Path) -> bool:
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Atomically replace `path` with `data`, mode 0600 from the first byte (never world-readable)."""
-    ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Atomically replace `path` with `data`, mode 0600 from the first byte (fsutil.atomic_write)."""
+    from companion.fsutil import atomic_write
+
+    atomic_write(path, data)

@@ -167,11 +167,13 @@ async def serve(companion, on_ready=None) -> None:
         KEEPALIVE_SECONDS,
         ConnectionRegistry,
         TrackedSockSite,
+        forbid_core_dumps,
         raise_open_file_limit,
     )
     from companion.server.control import start_control_server, stop_control_server
 
     raise_open_file_limit()
+    forbid_core_dumps()
     sock = bind_loopback(companion.port)
     control = await start_control_server(companion)
     app = make_app(companion)

@@ -17,6 +17,8 @@ from pathlib import Path
 from companion.errors import UserError, VaultCorrupt
 from companion.paths import ensure_private_dir
 
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
 FORMAT_VERSION = 1
 MAGIC = "otp-companion-vault"
 BUSY_TIMEOUT_MS = 10_000
@@ -72,8 +74,11 @@ class Store:
     @classmethod
     def create(cls, path: Path, meta: dict[str, str]) -> Store:
         ensure_private_dir(path.parent)
+        from companion.fsutil import warn_if_shared
+
+        warn_if_shared(path.parent)  # an existing folder keeps its mode: say how to tighten it
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o600)
         except FileExistsError:
             raise UserError(f"a vault already exists at {path}") from None
         os.close(fd)

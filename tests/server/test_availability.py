@@ -136,3 +136,10 @@ def test_a_request_that_never_completes_is_dropped(companion):
             if data == b"" or data.startswith(b"HTTP/1.1 4"):
                 return  # closed (or refused) by the companion
         raise AssertionError("the companion kept a drip-fed request for 40 s")
+
+
+def test_the_companion_never_writes_a_core_file(companion):
+    """Item 7: a crash of the process holding the unlocked keys must not leave a core file."""
+    limits = open(f"/proc/{companion.proc.pid}/limits").read()
+    core = [line for line in limits.splitlines() if line.startswith("Max core file size")]
+    assert core and core[0].split()[4:6] == ["0", "0"]

@@ -1,0 +1,96 @@
+"""Issue 9 #4 and #5: files that hold secrets, written next to another local user.
+
+The attacker's moves are performed for real in the file system: pre-creating the temp name a
+writer would use (as a readable file it holds open, or as a symlink to a file it owns), and
+letting the tool write into shared folders it did not create."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+from companion.fsutil import atomic_write, make_private_dirs, shared_dir_warning
+from companion.paths import write_private_file
+
+SECRET = b'{"otp": "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"}\n'
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_a_pre_created_temp_file_never_receives_the_secret(tmp_path):
+    """The old writer used .NAME.PID.tmp opened without O_EXCL: a file planted there 0666
+    (held open by the attacker) received the plaintext."""
+    target = tmp_path / "export.json"
+    planted = tmp_path / f".{target.name}.{os.getpid()}.tmp"
+    fd = os.open(planted, os.O_RDWR | os.O_CREAT, 0o666)
+    os.chmod(planted, 0o666)
+    try:
+        write_private_file(target, SECRET)
+        assert os.pread(fd, 4096, 0) == b""  # the attacker's open file got nothing
+    finally:
+        os.close(fd)
+    assert target.read_bytes() == SECRET and _mode(target) == 0o600
+
+
+def test_a_planted_symlink_is_not_followed(tmp_path):
+    target = tmp_path / "export.json"
+    loot = tmp_path / "attacker-owned"
+    loot.write_bytes(b"")
+    (tmp_path / f".{target.name}.{os.getpid()}.tmp").symlink_to(loot)
+    write_private_file(target, SECRET)
+    assert loot.read_bytes() == b""
+    assert not target.is_symlink() and target.read_bytes() == SECRET
+
+
+def test_the_file_is_0600_whatever_the_umask_and_no_temp_is_left(tmp_path):
+    old = os.umask(0)
+    try:
+        atomic_write(tmp_path / "a.json", SECRET)
+        atomic_write(tmp_path / "a.json", SECRET + b"2")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "a.json") == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
+
+
+def test_a_shared_folder_keeps_its_mode_and_sticky_bit(tmp_path):
+    """Exporting into a shared 2775 folder made it 0700; a 1777 folder lost its sticky bit."""
+    team, drop = tmp_path / "team", tmp_path / "drop"
+    team.mkdir()
+    drop.mkdir()
+    os.chmod(team, 0o2775)
+    os.chmod(drop, 0o1777)
+    write_private_file(team / "export.json", SECRET)
+    write_private_file(drop / "export.json", SECRET)
+    assert _mode(team) == 0o2775 and _mode(drop) == 0o1777
+    assert _mode(team / "export.json") == 0o600
+
+
+def test_directories_the_tool_creates_are_0700_parents_too(tmp_path):
+    old = os.umask(0o022)
+    try:
+        make_private_dirs(tmp_path / "a" / "b" / "c")
+    finally:
+        os.umask(old)
+    assert [_mode(tmp_path / p) for p in ("a", "a/b", "a/b/c")] == [0o700] * 3
+
+
+def test_a_vault_in_a_readable_folder_warns_and_leaves_the_folder_alone(tmp_path):
+    home = tmp_path / "shared"
+    home.mkdir()
+    os.chmod(home, 0o755)
+    assert "chmod 700" in shared_dir_warning(home)
+    env = {**os.environ, "OTPC_PASSWORD": "correct horse battery staple"}
+    run = subprocess.run(
+        [sys.executable, "-m", "companion.cli.entry", "--vault", str(home / "v.sqlite"),
+         "init", "--kdf-ms", "5"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert _mode(home) == 0o755
+    warning = [line for line in run.stderr.splitlines() if "chmod 700" in line]
+    assert len(warning) == 1 and "Traceback" not in run.stderr
+    os.chmod(home, 0o700)
+    assert shared_dir_warning(home) is None
