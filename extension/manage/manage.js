@@ -106,7 +106,7 @@ async function otpPopup(entry) {
       h("button", { type: "button", onclick: () => copyShown(entry, codeEl) }, "Copy"),
       h("button", { type: "button", class: "primary", onclick: closeDialog }, "Close")));
   if (isHotp) showHotp(codeEl, secs, code);
-  else showCode({ code: codeEl, bar, secs }, code, () => ask("code", { entryId: entry.id }));
+  else showCode({ code: codeEl, bar, secs }, code, () => ask("code", { entryId: entry.id, passive: true }));
 }
 
 async function copyShown(entry, codeEl) {
@@ -159,7 +159,7 @@ async function details(entryId) {
       return;
     }
     bar.classList.remove("hidden");
-    showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id }));
+    showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id, passive: true }));
     reveal.classList.add("hidden");
     copyButton.classList.remove("hidden");
   } }, "Reveal OTP");

@@ -326,7 +326,7 @@ async function details(entry) {
         return;
       }
       bar.classList.remove("hidden");
-      showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id }));
+      showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id, passive: true }));
       reveal.classList.add("hidden");
     } catch (err) {
       toast(`No code: ${err.message}`, "bad");
