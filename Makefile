@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 TOOLS := .tools
 WEB_EXT := $(TOOLS)/node_modules/.bin/web-ext
 WEB_EXT_VERSION := 10.7.0
+PUPPETEER := $(TOOLS)/node_modules/puppeteer-core
+PUPPETEER_VERSION := 24.43.1
 
-.PHONY: run install install-test test lint lint-extension bench
+.PHONY: run install install-test install-firefox test test-firefox lint lint-extension bench extension
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,15 +24,31 @@ install: $(BIN)/python
 run: install
 	$(BIN)/otpc serve
 
-# Test tools; Debian's chromium for the browser tests (never a browser download).
+# Test tools (and the team extra: tests/team start a throwaway PostgreSQL with Debian's initdb,
+# as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download).
 install-test: $(BIN)/python
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,team]'
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the end-to-end tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(WEB_EXT):
 	npm install --prefix $(TOOLS) --no-audit --no-fund --silent web-ext@$(WEB_EXT_VERSION)
+
+# Firefox end-to-end: Debian's firefox-esr (never a browser download) and puppeteer-core (WebDriver
+# BiDi; PUPPETEER_SKIP_DOWNLOAD keeps it from fetching a browser), pinned, under .tools/.
+$(PUPPETEER):
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(TOOLS) --no-audit --no-fund --silent \
+	  web-ext@$(WEB_EXT_VERSION) puppeteer-core@$(PUPPETEER_VERSION)
+
+install-firefox: install-test $(PUPPETEER)
+	@command -v firefox-esr >/dev/null 2>&1 || { \
+	  echo "installing Debian's firefox-esr for the Firefox end-to-end tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null; }
+
+# The real extension in headless firefox-esr against a real companion (tests/firefox/, ~60 s).
+test-firefox: install-firefox
+	node --test tests/firefox/
 
 lint: install-test
 	$(BIN)/ruff check companion tests bench
@@ -39,11 +57,24 @@ lint: install-test
 lint-extension: $(WEB_EXT)
 	$(WEB_EXT) lint --source-dir extension --no-config-discovery
 
+# The packages to install: dist/otp-companion-chromium.zip (Load unpacked after unzipping, or a store
+# upload) and the unsigned Firefox package from web-ext build (package.json only marks the JS as ES
+# modules for node's test runner and stays out of both).
+DIST ?= dist
+extension: $(WEB_EXT)
+	@mkdir -p $(DIST)
+	rm -f $(DIST)/otp-companion-chromium.zip $(DIST)/otp-companion-firefox.zip
+	cd extension && $(PY) -m zipfile -c $(abspath $(DIST))/otp-companion-chromium.zip \
+	  manifest.json $(filter-out package.json manifest.json,$(notdir $(wildcard extension/*)))
+	$(WEB_EXT) build --source-dir extension --artifacts-dir $(DIST) --no-config-discovery \
+	  --ignore-files package.json --filename otp-companion-firefox.zip --overwrite-dest
+
 # Everything CI runs: ruff, web-ext lint, the Python suite (unit, vault, CLI, server, import,
 # end-to-end in headless Chromium) and the JS unit tests.
-test: install-test lint lint-extension
+test: install-test lint lint-extension install-firefox
 	$(BIN)/python -m pytest -q
 	node --test tests/js/
+	node --test tests/firefox/
 
 # Benchmarks print figures (the README quotes them); wrk drives the 64-connection API load.
 bench: install-test
@@ -54,3 +85,4 @@ bench: install-test
 	$(BIN)/python bench/api_load.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/popup_latency.py
+	$(BIN)/python bench/detect_corpus.py

@@ -130,3 +130,83 @@ def equal(a: bytes | str, b: bytes | str) -> bool:
     if isinstance(b, str):
         b = b.encode()
     return hmac.compare_digest(a, b)
+
+
+# -- team mode: HPKE (RFC 9180) sealed boxes and Ed25519 signatures ------------------------------
+# Base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM (docs/team-format.md). The
+# `info` string binds a wrapped key to its team, unit, epoch and recipient.
+
+
+def _hpke_suite():
+    from cryptography.hazmat.primitives import hpke
+
+    return hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+
+def x25519_generate() -> tuple[bytes, bytes]:
+    """(private, public) raw 32-byte X25519 keys."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    key = X25519PrivateKey.generate()
+    return key.private_bytes_raw(), key.public_key().public_bytes_raw()
+
+
+def hpke_seal(recipient_public: bytes, plaintext: bytes, info: bytes) -> bytes:
+    """enc (32 bytes) ‖ AES-256-GCM ciphertext ‖ tag, to one X25519 public key."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+    try:
+        public = X25519PublicKey.from_public_bytes(bytes(recipient_public))
+    except ValueError:
+        raise DecryptError("not an X25519 public key") from None
+    return _hpke_suite().encrypt(plaintext, public, info=info)
+
+
+def hpke_open(private: bytes, blob: bytes, info: bytes) -> bytes:
+    """Reverse of hpke_seal(); raises DecryptError on a wrong key, info or tampered blob."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    try:
+        key = X25519PrivateKey.from_private_bytes(bytes(private))
+        return _hpke_suite().decrypt(bytes(blob), key, info=info)
+    except Exception:  # InvalidTag, short blob, bad enc: all the same to a caller
+        raise DecryptError("sealed box does not open") from None
+
+
+def ed25519_generate() -> tuple[bytes, bytes]:
+    """(private, public) raw 32-byte Ed25519 keys."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes_raw(), key.public_key().public_bytes_raw()
+
+
+def ed25519_public(private: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+
+
+def ed25519_sign(private: bytes, message: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(private).sign(message)
+
+
+def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(public)).verify(bytes(signature), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def sha256(data: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes as _hashes
+
+    digest = _hashes.Hash(_hashes.SHA256())
+    digest.update(data)
+    return digest.finalize()

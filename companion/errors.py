@@ -1,31 +1,87 @@
-"""The exception every layer raises for something a user (or a web page) caused.
+"""The one error model: every error a user (or a web page) can cause, and how it travels.
 
-The CLI prints `str(error)` as one line and exits non-zero; the server maps it to a JSON error body.
-Messages never contain a secret, a password or a code.
+Each class carries its process exit code, its HTTP status, its wire code (the JSON `error` of the HTTP
+API and the `kind` of a control-socket reply). `to_reply`/`from_reply` are the one encoder and decoder
+of control-socket errors; `http_error` is the one mapping to an HTTP refusal. Messages never contain
+a secret, a password or a code.
+
+Exit codes (the README's table): 0 ok, 1 error, 2 not found, 3 wrong password, 4 damaged or
+rolled-back vault, 5 locked, 64 usage (bad option or argument), 130 interrupted.
 """
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
 
 
 class UserError(Exception):
     """A problem the user can fix: bad input, wrong password, missing entry, corrupt file."""
 
     exit_code = 1
+    http_status = 400
+    kind = "bad_request"
 
 
 class NotFound(UserError):
     """A named customer or entry does not exist (or is outside a client's scope)."""
 
     exit_code = 2
+    http_status = 404
+    kind = "not_found"
 
 
 class WrongPassword(UserError):
+    """A wrong master password, or a wrong password of a file to import: one kind, one exit code."""
+
     exit_code = 3
+    http_status = 403
+    kind = "wrong_password"
 
 
 class VaultCorrupt(UserError):
-    """The vault file is tampered, truncated, foreign or from a newer version."""
+    """The vault file is tampered, truncated, foreign, rolled back or from a newer version."""
 
     exit_code = 4
+    http_status = 500
+    kind = "vault_damaged"
 
 
 class Locked(UserError):
     exit_code = 5
+    http_status = 423
+    kind = "locked"
+
+
+KINDS: dict[str, type[UserError]] = {
+    cls.kind: cls for cls in (UserError, NotFound, WrongPassword, VaultCorrupt, Locked)
+}
+KINDS["error"] = UserError  # what companions before the error model sent
+
+
+def to_reply(exc: BaseException) -> dict:
+    """A control-socket error reply; anything but a UserError is an internal error (details logged
+    by the caller, never sent)."""
+    if isinstance(exc, UserError):
+        return {"ok": False, "error": str(exc), "kind": exc.kind}
+    return {"ok": False, "error": "internal error in the companion", "kind": UserError.kind}
+
+
+def from_reply(reply: dict) -> UserError:
+    """The exception a refused control-socket reply stands for (unknown kinds are plain errors)."""
+    kind = reply.get("kind")
+    cls = KINDS.get(kind, UserError) if isinstance(kind, str) else UserError
+    return cls(str(reply.get("error") or "the companion refused the request"))
+
+
+def http_error(exc: UserError) -> tuple[int, str, str]:
+    """(status, wire code, message) of an HTTP refusal. A damaged vault is the server's problem, not
+    the caller's: it is 500 "internal" without details; a wrong password never echoes anything."""
+    if isinstance(exc, VaultCorrupt):
+        return 500, "internal", "internal error"
+    if isinstance(exc, WrongPassword):
+        return exc.http_status, exc.kind, "wrong master password"
+    if isinstance(exc, Locked):
+        return exc.http_status, exc.kind, "the vault is locked"
+    return getattr(exc, "http_status", 400), getattr(exc, "kind", "bad_request"), str(exc)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from companion.errors import UserError
+from companion.errors import Locked, UserError, from_reply
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,11 +31,27 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def printable(text: object) -> str:
+    """Text safe for a terminal: control characters (C0, DEL, C1, bidi overrides) shown escaped, so
+    an imported issuer carrying an escape sequence (OSC 52 writes the clipboard) prints as text."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 or code in (0x200E, 0x200F):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def esc(text: object) -> str:
-    """User data printed through rich is text, never markup ('[bold]' in a title stays literal)."""
+    """User data printed through rich is text, never markup ('[bold]' in a title stays literal), and
+    never a control sequence (see printable)."""
     from rich.markup import escape
 
-    return escape(str(text))
+    return escape(printable(text))
 
 
 def emit_json(data: Any) -> None:
@@ -133,10 +149,7 @@ def ask_companion(path: Path, request: dict) -> dict | None:
         return None
     if reply.get("ok"):
         return reply
-    kind = reply.get("kind")
-    if kind == "locked":
+    error = from_reply(reply)
+    if isinstance(error, Locked):
         return None
-    from companion.errors import NotFound
-
-    error = str(reply.get("error") or "the companion refused the request")
-    raise NotFound(error) if kind == "not_found" else UserError(error)
+    raise error

@@ -117,9 +117,9 @@ def show(state: State, ref, reveal_password, as_json):
         table.add_row("Password", esc(data["password"]))
     else:
         table.add_row("Password", "(set; --reveal-password shows it)" if e.password else "(none)")
-    table.add_row("URLs", esc("\n".join(e.urls)))
+    table.add_row("URLs", "\n".join(esc(u) for u in e.urls))
     table.add_row("Tags", esc(", ".join(e.tags)))
-    table.add_row("Notes", esc(e.notes))
+    table.add_row("Notes", "\n".join(esc(line) for line in e.notes.splitlines()))
     if e.otp:
         who = " ".join(x for x in (e.otp.issuer, e.otp.account) if x)
         table.add_row("OTP", esc(f"{otp_label(data['otp'])} {e.otp.algorithm} {who}".strip()))

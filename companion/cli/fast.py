@@ -70,11 +70,13 @@ def try_fast_path(args: list[str]) -> int | None:
     if reply is None:
         return None
     if not reply.get("ok"):
-        kind = reply.get("kind")
-        if kind not in ("not_found", "error"):
-            return None  # locked, or something new: the normal path decides
-        print(f"otpc: error: {reply.get('error', 'the companion refused')}", file=sys.stderr)
-        return 2 if kind == "not_found" else 1
+        from companion.errors import Locked, from_reply
+
+        error = from_reply(reply)
+        if isinstance(error, Locked):
+            return None  # the normal path opens the vault itself
+        print(f"otpc: error: {error}", file=sys.stderr)
+        return error.exit_code
     result = {k: v for k, v in reply.items() if k != "ok"}
     if "code" not in result:
         return None

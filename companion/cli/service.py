@@ -11,8 +11,8 @@ import time
 
 import click
 
-from companion.cli.common import State, emit_json, pass_state
-from companion.errors import Locked, NotFound, UserError
+from companion.cli.common import State, emit_json, pass_state, printable
+from companion.errors import UserError, from_reply
 
 
 def ask_running(state: State, request: dict, *, required: bool = True) -> dict | None:
@@ -25,8 +25,7 @@ def ask_running(state: State, request: dict, *, required: bool = True) -> dict |
             raise UserError("no companion is running for this vault: start it with 'otpc serve'")
         return None
     if not reply.get("ok"):
-        kind, message = reply.get("kind"), str(reply.get("error", "the companion refused"))
-        raise {"locked": Locked, "not_found": NotFound}.get(kind, UserError)(message)
+        raise from_reply(reply)
     return reply
 
 
@@ -176,7 +175,8 @@ def clients_list(state: State, as_json: bool) -> None:
         click.echo("No paired clients. Pair one with 'otpc pair'.")
     for c in found:
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(c["last_used"])) if c["last_used"] else "never"
-        click.echo(f"{c['id']}  {c['name']}  {c['origin']}  {_scope_text(c['scope'])}  last used {used}")
+        name, origin = printable(c["name"]), printable(c["origin"])
+        click.echo(f"{c['id']}  {name}  {origin}  {_scope_text(c['scope'])}  last used {used}")
 
 
 @clients.command("revoke")

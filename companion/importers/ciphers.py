@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from companion.errors import WrongPassword
 from companion.importers.records import FormatError
 
 # Aegis writes N=2^15, r=8, p=1 (32 MiB). Allow up to 256 MiB of scrypt memory and 2^24 total work.
@@ -22,8 +23,8 @@ ARGON2_MAX_ITERATIONS = 10
 ARGON2_MAX_LANES = 16
 
 
-class WrongFilePassword(FormatError):
-    exit_code = 3
+class WrongFilePassword(FormatError, WrongPassword):
+    """One kind with a wrong master password (companion.errors): exit 3, wire 'wrong_password'."""
 
 
 def scrypt_key(password: str, salt: bytes, n: object, r: object, p: object, what: str) -> bytes:

@@ -163,15 +163,25 @@ def bind_loopback(port: int) -> socket.socket:
 async def serve(companion, on_ready=None) -> None:
     """Run until SIGINT/SIGTERM: the HTTP API, the control socket and the idle-lock timer.
     `on_ready()` is called once both listen (the CLI prints what to do next)."""
+    from companion.server.connections import (
+        KEEPALIVE_SECONDS,
+        ConnectionRegistry,
+        TrackedSockSite,
+        raise_open_file_limit,
+    )
     from companion.server.control import start_control_server, stop_control_server
 
+    raise_open_file_limit()
     sock = bind_loopback(companion.port)
     control = await start_control_server(companion)
     app = make_app(companion)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                           keepalive_timeout=KEEPALIVE_SECONDS)
     await runner.setup()
-    site = web.SockSite(runner, sock)
+    registry = ConnectionRegistry()
+    site = TrackedSockSite(runner, sock, registry)
     await site.start()
+    sweeper = asyncio.create_task(registry.sweep_forever())
     log.info("listening on http://127.0.0.1:%d (locked: %s)", companion.port, companion.locked)
     if on_ready is not None:
         on_ready()
@@ -187,6 +197,7 @@ async def serve(companion, on_ready=None) -> None:
                 companion.idle_check()
     finally:
         log.info("shutting down")
+        sweeper.cancel()
         await stop_control_server(control, companion)
         await runner.cleanup()
         companion.shutdown()

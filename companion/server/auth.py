@@ -14,7 +14,8 @@ from companion.server.clients import Client, ClientStore, b64u, unb64u
 CLOCK_SKEW_SECONDS = 30
 NONCE_WINDOW_SECONDS = 2 * CLOCK_SKEW_SECONDS + 1
 FAILS_PER_CLIENT = 10
-FAILS_GLOBAL = 50
+FAILS_UNKNOWN = 50
+UNKNOWN = "?"  # the one bucket for ids that name no paired client
 FAIL_WINDOW_SECONDS = 60
 PENALTY_SECONDS = 60
 MAX_NONCES = 100_000
@@ -63,37 +64,31 @@ def unseal_from(client: Client, purpose: str, blob) -> str:
 
 
 class FailureCounter:
-    """Failed authentications per claimed client id and globally; trips into a penalty period."""
+    """Failed authentications per paired client, and one shared bucket for every unknown id.
+
+    Keys are paired client ids or UNKNOWN, never an attacker-chosen string, so the table is
+    bounded by the number of paired clients. Junk under made-up ids only blocks further junk
+    (UNKNOWN): a paired client is throttled by failures under its own id, never by others'."""
 
     def __init__(self) -> None:
         self._fails: dict[str, deque] = {}
-        self._global: deque = deque()
         self._blocked_until: dict[str, float] = {}
-        self._global_blocked_until = 0.0
 
     def check(self, key: str) -> None:
         now = time.monotonic()
-        until = max(self._global_blocked_until, self._blocked_until.get(key, 0.0))
+        until = self._blocked_until.get(key, 0.0)
         if until > now:
             raise RateLimited(int(until - now) + 1)
 
     def fail(self, key: str) -> None:
         now = time.monotonic()
-        if len(self._fails) > 10_000:  # claimed ids are attacker-chosen: bound the table
-            self._fails.clear()
-        for q, limit, name in (
-            (self._fails.setdefault(key, deque()), FAILS_PER_CLIENT, key),
-            (self._global, FAILS_GLOBAL, None),
-        ):
-            q.append(now)
-            while q and q[0] < now - FAIL_WINDOW_SECONDS:
-                q.popleft()
-            if len(q) >= limit:
-                q.clear()
-                if name is None:
-                    self._global_blocked_until = now + PENALTY_SECONDS
-                else:
-                    self._blocked_until[name] = now + PENALTY_SECONDS
+        q = self._fails.setdefault(key, deque())
+        q.append(now)
+        while q and q[0] < now - FAIL_WINDOW_SECONDS:
+            q.popleft()
+        if len(q) >= (FAILS_UNKNOWN if key == UNKNOWN else FAILS_PER_CLIENT):
+            q.clear()
+            self._blocked_until[key] = now + PENALTY_SECONDS
 
 
 class ReplayCache:
@@ -131,7 +126,8 @@ class Authenticator:
     def authenticate(self, headers, method: str, target: str, origin: str, body: bytes) -> Client:
         """Return the client, or raise AuthFailed / RateLimited. Everything checked, MAC last."""
         claimed = headers.get("X-OTPC-Client", "")
-        key = claimed if B64U_ID.fullmatch(claimed) else "?"
+        known = B64U_ID.fullmatch(claimed) and self.clients.get(claimed) is not None
+        key = claimed if known else UNKNOWN
         self.failures.check(key)
         try:
             client = self._check(headers, method, target, origin, body, claimed)

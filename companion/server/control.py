@@ -13,7 +13,7 @@ import os
 import socket
 import time
 
-from companion.errors import Locked, NotFound, UserError
+from companion.errors import UserError, to_reply
 from companion.paths import control_socket_path, ensure_private_dir, is_private_dir
 from companion.server.clients import Scope
 from companion.server.pairing import display_code
@@ -103,25 +103,21 @@ def _reply_for(companion, line: bytes) -> dict:
         if not isinstance(request, dict):
             raise ValueError
     except (UnicodeDecodeError, ValueError):
-        return {"ok": False, "error": "malformed control request", "kind": "error"}
+        return {"ok": False, "error": "malformed control request", "kind": UserError.kind}
     try:
         return {"ok": True, **handle(companion, request)}
-    except Locked as exc:
-        return {"ok": False, "error": str(exc), "kind": "locked"}
-    except NotFound as exc:
-        return {"ok": False, "error": str(exc), "kind": "not_found"}
     except UserError as exc:
-        return {"ok": False, "error": str(exc), "kind": "error"}
-    except Exception:  # noqa: BLE001 - the CLI gets one line; the details go to the log
+        return to_reply(exc)
+    except Exception as exc:  # noqa: BLE001 - the CLI gets one line; the details go to the log
         log.exception("control request failed")
-        return {"ok": False, "error": "internal error in the companion", "kind": "error"}
+        return to_reply(exc)
 
 
 async def _client_connected(companion, reader, writer) -> None:
     try:
         line = await asyncio.wait_for(reader.readline(), 5)
         if len(line) > MAX_LINE or not line.endswith(b"\n"):
-            reply = {"ok": False, "error": "control request too long or unterminated", "kind": "error"}
+            reply = {"ok": False, "error": "control request too long or unterminated", "kind": UserError.kind}
         else:
             reply = _reply_for(companion, line)
         writer.write(json.dumps(reply).encode() + b"\n")

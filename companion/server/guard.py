@@ -7,17 +7,19 @@ for exactly the allowed origin.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
-from aiohttp import web
+from aiohttp import http_exceptions, web
 
-from companion.errors import Locked, NotFound, UserError, VaultCorrupt, WrongPassword
+from companion.errors import UserError, VaultCorrupt, http_error
 from companion.server.pairing import PairingClosed, PairingFailed
 
 log = logging.getLogger("otpc.server")
 
 MAX_BODY = 16 * 1024
+BODY_READ_SECONDS = 10  # a body of at most 16 KiB from loopback: anything slower is a slowloris
 PAIR_PATHS = frozenset({"/v1/pair/init", "/v1/pair/confirm"})
 OPENAPI_PATH = "/v1/openapi.json"
 COMPANION = web.AppKey("companion", object)
@@ -50,21 +52,14 @@ def response_for_error(exc: Exception) -> web.Response:
     """Map an exception a handler raised to its JSON error (never a traceback, never a secret)."""
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, str(exc))
-    if isinstance(exc, NotFound):
-        return error_response(404, "not_found", str(exc))
-    if isinstance(exc, Locked):
-        return error_response(423, "locked", "the vault is locked")
-    if isinstance(exc, WrongPassword):
-        return error_response(403, "wrong_password", "wrong master password")
     if isinstance(exc, PairingClosed):
         return error_response(409, "pairing_closed", str(exc))
     if isinstance(exc, PairingFailed):
         return error_response(403, "pairing_failed", str(exc))
-    if isinstance(exc, VaultCorrupt):
-        log.error("vault error: %s", exc)
-        return error_response(500, "internal", "internal error")
     if isinstance(exc, UserError):
-        return error_response(400, "bad_request", str(exc))
+        if isinstance(exc, VaultCorrupt):
+            log.error("vault error: %s", exc)
+        return error_response(*http_error(exc))
     log.exception("internal error")
     return error_response(500, "internal", "internal error")
 
@@ -103,10 +98,26 @@ def cors_headers(origin: str, preflight: bool = False, get: bool = False) -> dic
     return headers
 
 
+class ClientGone(Exception):
+    """The client closed the connection before its body arrived: its business, not an error."""
+
+
 async def read_body(request: web.Request) -> bytes | None:
-    """The body, or None if it exceeds MAX_BODY (Content-Length or actual bytes)."""
+    """The body, or None if it exceeds MAX_BODY (Content-Length or actual bytes).
+    Raises ClientGone if the client leaves mid-body, ApiError 408 if it dawdles."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         return None
+    try:
+        async with asyncio.timeout(BODY_READ_SECONDS):
+            return await _read_capped(request)
+    except TimeoutError:
+        raise ApiError(f"body not received within {BODY_READ_SECONDS} s", status=408,
+                       code="request_timeout") from None
+    except (ConnectionError, http_exceptions.PayloadEncodingError):
+        raise ClientGone from None
+
+
+async def _read_capped(request: web.Request) -> bytes | None:
     data = bytearray()
     while True:
         chunk = await request.content.read(MAX_BODY + 1 - len(data))
@@ -183,6 +194,9 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:  # router-level 404/405 and the like: same JSON shape
         return error_response(exc.status, "not_found" if exc.status == 404 else "bad_request",
                               exc.reason)
+    except ClientGone:
+        log.info("client disconnected before its request body arrived (%s)", request.path)
+        return error_response(400, "bad_request", "connection closed mid-body")
     except Exception as exc:  # noqa: BLE001 - never a traceback to the caller
         return response_for_error(exc)
 

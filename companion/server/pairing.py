@@ -24,7 +24,7 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 12
 WINDOW_SECONDS = 120
 MAX_WRONG_TRIES = 5
-MAX_PENDING_TXNS = 16
+MAX_PENDING_TXNS = 64
 KEY_LABELS = ("client-confirm", "server-confirm", "mac", "enc")
 
 
@@ -156,8 +156,11 @@ class Pairing:
             raise UserError("client_name must be 1 to 64 printable characters")
         client_key = parse_public_key(body.get("client_pub"))
         _decode_exact(body.get("client_nonce"), 32, "client_nonce")
-        if len(w.txns) >= MAX_PENDING_TXNS:
-            raise PairingClosed("too many pairing attempts in this window: run 'otpc pair' again")
+        while len(w.txns) >= MAX_PENDING_TXNS:
+            # Inits are unauthenticated and cheap to send: a flood of them must not close the
+            # window the user just opened (only wrong confirms may). The oldest pending one goes;
+            # a real client confirms right after its init, so it is never the oldest for long.
+            del w.txns[next(iter(w.txns))]
         private = ec.generate_private_key(ec.SECP256R1())
         server_pub = b64u(
             private.public_key().public_bytes(

@@ -29,21 +29,32 @@
     / token /,
     / twofactor| twostep| onetime/,
     / steam ?guard /,
+    / otc /, // Microsoft's name for the code field
+    / authenticator ?app| authentication app| (authenticator|authentifizierungs) ?app/,
     // German (compounds are matched as parts of words)
     /(bestatigungs|sicherheits|verifizierungs|authentifizierungs|anmelde|einmal|pruf|bestaetigungs)(code|kennwort|passwort|pin)/,
-    / zwei ?faktor| zweistufig| einmalcode| einmalpasswort/,
+    / zwei ?faktor| zweistufig| einmalcode| einmalpasswort| (zwei|2) ?schritt/,
     / (tan|mtan|pushtan|sms ?tan) /,
     // French
     / code (de |d )?(verification|securite|confirmation|authentification|validation|acces)/,
     / (a|a l) usage unique/,
     / (double|deux) (authentification|facteurs?)/,
     / authentification a deux/,
+    / (en )?(deux|2) etapes/,
+    / application d ?authentification/,
+    / code (de validation|a usage unique)/,
     // Spanish
     / codigo (de )?(verificacion|seguridad|confirmacion|autenticacion|acceso|validacion)/,
     / (de )?un solo uso/,
     / (doble|dos) (factor|factores|pasos)/,
     / autenticacion (de )?(dos|doble)/,
+    / (dos|2) pasos/,
+    / aplicacion de autenticacion/,
   ];
+
+  // Words that name a code only with help: "Code", "Enter code", Okta's "answer". They count when
+  // the text a person reads around the field (heading, the sentence before it) speaks of a one-time code.
+  const WEAK_PATTERNS = [/ (code|codes|pin|passcode|answer|codigo|token|kod) /];
 
   // Words that mark a field as something else. Checked on the text left after OTP phrases are
   // removed, so "mot de passe a usage unique" (one-time password) does not count as a password.
@@ -69,6 +80,12 @@
     / (name|first|last|city|street|address|company|vorname|nachname|nom|prenom|nombre|apellido) /,
   ];
 
+  // Near the field, these words mean the field is something else, whatever its label says
+  // ("Security code" under "the 3 digits on the back of your card").
+  const CONTEXT_DECOY_PATTERNS = [
+    / (card|cvv|cvc|coupon|promo|voucher|gift|captcha|recovery|backup|postal|zip) /,
+  ];
+
   const DECOY_AUTOCOMPLETE = /^(username|email|current-password|new-password|postal-code|tel|tel-national|cc-|name|given-name|family-name|street-address|address-|organization|off-x)/;
   const TEXTY_TYPES = new Set(["", "text", "tel", "number"]);
   const NEVER_TYPES = new Set(["hidden", "checkbox", "radio", "submit", "button", "reset", "file",
@@ -91,9 +108,25 @@
     return OTP_PATTERNS.some((p) => p.test(hay));
   }
 
+  function contextOf(d) {
+    return normalise(`${d.contextText ?? ""} ${d.heading ?? ""}`);
+  }
+
+  function hasContextOtpWords(d) {
+    const context = contextOf(d);
+    return OTP_PATTERNS.some((p) => p.test(context));
+  }
+
+  function hasWeakWords(d) {
+    const hay = hayOf(d);
+    return WEAK_PATTERNS.some((p) => p.test(hay));
+  }
+
   function hasDecoyWords(d) {
     const rest = stripOtpWords(hayOf(d));
     if (DECOY_PATTERNS.some((p) => p.test(rest))) return true;
+    const near = stripOtpWords(normalise(d.nearText ?? ""));
+    if (CONTEXT_DECOY_PATTERNS.some((p) => p.test(near))) return true;
     const identity = stripOtpWords(normalise(`${d.id ?? ""} ${d.name ?? ""}`));
     return IDENTITY_DECOY_PATTERNS.some((p) => p.test(identity));
   }
@@ -124,9 +157,13 @@
     if (DECOY_AUTOCOMPLETE.test(autocomplete)) return { score: 0, reason: `autocomplete ${autocomplete}` };
     const maxLength = Number(d.maxLength ?? -1);
     if (maxLength > 0 && (maxLength < 6 || maxLength > 10)) return { score: 0, reason: `maxlength ${maxLength}` };
-    if (!hasOtpWords(d)) return { score: 0, reason: "no OTP words" };
+    const own = hasOtpWords(d);
+    // A field named only "Code" (or nothing) counts when the text around it speaks of a one-time code.
+    const byContext = !own && hasContextOtpWords(d) && (hasWeakWords(d) || looksNumeric(d)
+      || (maxLength >= 6 && maxLength <= 8) || normalise(`${d.name ?? ""}`).trim().length <= 4);
+    if (!own && !byContext) return { score: 0, reason: "no OTP words" };
     if (hasDecoyWords(d)) return { score: 0, reason: "decoy words" };
-    let score = 50;
+    let score = own ? 50 : 40;
     if (maxLength >= 6 && maxLength <= 8) score += 10;
     if (looksNumeric(d)) score += 10;
     if (autocomplete === "off") score += 2;
@@ -204,7 +241,49 @@
       const ref = el.ownerDocument.getElementById(id);
       if (ref) parts.push(ref.textContent);
     }
+    for (const id of (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean)) {
+      const ref = el.ownerDocument.getElementById(id);
+      if (ref) parts.push(ref.textContent);
+    }
     return parts.join(" ").replace(/\s+/g, " ").trim().slice(0, 200);
+  }
+
+  // The text a person reads just before the field: previous siblings of the field and of its
+  // ancestors, nearest first, stopping at another input (that text belongs to it) or ~300 characters.
+  // `near` is what sits beside the field in its own box (the field's and its parent's siblings).
+  function textBefore(el) {
+    const parts = [];
+    let near = "";
+    let length = 0;
+    let node = el;
+    for (let depth = 0; node && depth < 6 && length < 300; depth++, node = node.parentNode) {
+      if (node.nodeType === 11) node = node.host; // out of a shadow root
+      for (let sib = node?.previousSibling; sib && length < 300; sib = sib.previousSibling) {
+        if (sib.nodeType === 1 && (sib.tagName === "INPUT" || sib.querySelector?.("input"))) {
+          return { all: parts.join(" ").slice(0, 400), near: depth < 2 ? parts.join(" ") : near };
+        }
+        if (sib.nodeType === 1 && /^(SCRIPT|STYLE|TEMPLATE)$/.test(sib.tagName)) continue;
+        const text = (sib.textContent ?? "").replace(/\s+/g, " ").trim();
+        if (text) {
+          parts.push(text.slice(-300));
+          length += text.length;
+        }
+      }
+      if (depth < 2) near = parts.join(" ");
+      if (node?.tagName === "FORM") break;
+    }
+    return { all: parts.join(" ").slice(0, 400), near };
+  }
+
+  // The nearest heading above the field (h1-h6, role=heading, legend) within its form or page.
+  function headingOf(el) {
+    const doc = el.ownerDocument;
+    const all = [...doc.querySelectorAll("h1, h2, h3, h4, h5, h6, [role=heading], legend")];
+    let best = null;
+    for (const h of all) {
+      if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) best = h;
+    }
+    return (best?.textContent ?? "").replace(/\s+/g, " ").trim().slice(0, 150);
   }
 
   function isVisible(el) {
@@ -216,10 +295,18 @@
 
   // Split cells are often each wrapped in their own box; the group is the first ancestor that holds
   // more than one input.
+  // Boxes split into sub-groups ("123 - 456") share the higher container when it holds only such boxes.
   function groupOf(el) {
     let node = el.parentElement;
     for (let depth = 0; node && depth < 4; depth++, node = node.parentElement) {
-      if (node.querySelectorAll("input").length > 1) return node;
+      if (node.querySelectorAll("input").length > 1) {
+        for (let up = node.parentElement, i = 0; up && i < 2; up = up.parentElement, i++) {
+          const inputs = [...up.querySelectorAll("input")];
+          if (inputs.length > 8 || !inputs.every((x) => x.maxLength === 1)) break;
+          node = up;
+        }
+        return node;
+      }
     }
     return el.parentElement;
   }
@@ -246,6 +333,8 @@
       hidden: !isVisible(el),
       focused: el.ownerDocument.activeElement === el,
       group: groupIds.get(group),
+      ...(({ all, near }) => ({ contextText: all, nearText: near }))(textBefore(el)),
+      heading: headingOf(el),
       contextOtp: OTP_PATTERNS.some((p) => p.test(normalise(group?.textContent?.slice(0, 300)))),
     };
   }
@@ -284,7 +373,7 @@
   }
 
   const api = {
-    normalise, scoreField, hasOtpWords, hasDecoyWords, isSplitCell, findSplitRuns, chooseTarget,
+    normalise, scoreField, hasOtpWords, hasContextOtpWords, hasDecoyWords, isSplitCell, findSplitRuns, chooseTarget,
     findTarget, splitRunContaining,
   };
   globalThis.OTPC_DETECT = api;

@@ -54,6 +54,19 @@
     return elements.length;
   }
 
+  // A code that does not fit the boxes is refused, never cut: 6 digits into Steam's 5 boxes would
+  // send a wrong code and lock the account sooner.
+  function lengthMismatch(target, code) {
+    const what = /^[0-9]+$/.test(code) ? "digits" : "characters";
+    const count = [...code].length;
+    if (target.kind === "split" && target.elements.length !== count) {
+      return `This page has ${target.elements.length} boxes, the code has ${count} ${what}.`;
+    }
+    const max = target.kind === "single" ? target.elements[0].maxLength : -1;
+    if (max > 0 && max < count) return `This field takes ${max} characters, the code has ${count} ${what}.`;
+    return null;
+  }
+
   function submitAfter(elements) {
     const form = elements[0].form ?? elements[0].closest("form");
     if (!form) return false;
@@ -82,6 +95,11 @@
       const target = targetFor(message);
       if (!target) {
         sendResponse({ filled: 0 });
+        return false;
+      }
+      const refused = lengthMismatch(target, message.code);
+      if (refused) {
+        sendResponse({ filled: 0, refused });
         return false;
       }
       const filled = fillElements(target.elements, message.code);

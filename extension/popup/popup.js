@@ -213,6 +213,7 @@ async function fill(entry, codeEl) {
       result = await ask("fill", { ...request, confirmed: result.confirm });
     }
     if (result.code) showHotp(codeEl, codeEl.nextElementSibling, result.code);
+    if (result.refused) return toast(result.refused, "bad");
     if (!result.filled) return toast("No one-time-code field found on this page.", "bad");
     toast(result.submitted ? "Filled and submitted" : "Filled", "ok");
     if (pickMode || !params.has("tab")) setTimeout(() => window.close(), 350);

@@ -75,3 +75,34 @@ test("split runs of 9 or a run broken by a wide field are refused", () => {
   assert.equal(detect.findSplitRuns(broken).length, 0);
   assert.deepEqual(JSON.parse(JSON.stringify(detect.findSplitRuns(Array(6).fill(cell)))), [[0, 1, 2, 3, 4, 5]]);
 });
+
+test("a field named only 'Code' counts when the heading or the text before it speaks of a one-time code", () => {
+  const field = { ...base, name: "otc", type: "tel", placeholder: "Code" };
+  assert.ok(detect.scoreField(field).score > 0, "otc is Microsoft's code field");
+  const code = { ...base, name: "code", placeholder: "Code" };
+  assert.equal(detect.scoreField(code).score, 0, "'Code' alone is not enough");
+  for (const contextText of ["Enter the code displayed in the authenticator app on your mobile device",
+    "Geben Sie den Code aus der Authenticator-App ein", "Validation en deux étapes",
+    "Verificación en dos pasos", "Check your preferred one-time password application for a code."]) {
+    assert.ok(detect.scoreField({ ...code, contextText }).score > 0, contextText);
+  }
+  assert.ok(detect.scoreField({ ...code, heading: "Enter MFA Code" }).score > 0);
+  assert.ok(detect.scoreField({ ...base, name: "answer", contextText: "Enter your Google Authenticator passcode" }).score > 0);
+});
+
+test("text about a card, coupon or recovery beside the field makes it a decoy, whatever its label", () => {
+  const csc = { ...base, labelText: "Security code", inputMode: "numeric" };
+  assert.ok(detect.scoreField(csc).score > 0);
+  assert.equal(detect.scoreField({ ...csc, nearText: "The 3 digits on the back of your card" }).score, 0);
+  const gift = { ...base, name: "code", placeholder: "Enter code", contextText: "Enter the code on the back of your gift card" };
+  assert.equal(detect.scoreField(gift).score, 0);
+  // Decoy words further away (a tab named "Recovery Key") do not veto a TOTP field.
+  assert.ok(detect.scoreField({ ...base, name: "totp", contextText: "TOTP App Recovery Key", nearText: "" }).score > 0);
+});
+
+test("context never makes a phone, name or security-question field a code field", () => {
+  const heading = "Set up two-step verification";
+  assert.equal(detect.scoreField({ ...base, type: "tel", name: "phoneNumber", heading }).score, 0);
+  assert.equal(detect.scoreField({ ...base, name: "device_name", heading: "Two-factor authentication" }).score, 0);
+  assert.equal(detect.scoreField({ ...base, name: "credentials.answer", heading: "Verify with your security question" }).score, 0);
+});

@@ -177,6 +177,6 @@ def test_control_channel_ops(companion):
     assert missing["ok"] is False and missing["kind"] == "not_found"
     entries = companion.control({"op": "entries", "customer": "Globex", "search": None})
     assert [e["title"] for e in entries["entries"]] == ["Portal"]
-    assert companion.control({"op": "nope"})["kind"] == "error"
+    assert companion.control({"op": "nope"})["kind"] == "bad_request"
     clients = companion.control({"op": "clients"})["clients"]
     assert clients and all("k_mac" not in c and "k_enc" not in c for c in clients)

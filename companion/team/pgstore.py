@@ -1,0 +1,192 @@
+"""The PostgreSQL side of a team: schema install, member login roles, and the rows sync moves
+(statements, grants, records, HOTP counters, audit). Rows in, rows out; no keys, no meaning:
+verifying what comes back is statements.py / records.py's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from companion.errors import UserError
+from companion.team.records import TeamRecord
+from companion.team.schema import SCHEMA_SQL, TECH
+from companion.team.statements import Statement
+from companion.team.units import Grant
+
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError:
+        raise UserError("team mode needs psycopg: pip install 'otp-companion[team]'") from None
+    return psycopg
+
+
+def connect(conninfo: str, **kwargs):
+    """A connection, or one clear line (never the URL: it may hold a password)."""
+    psycopg = _psycopg()
+    try:
+        return psycopg.connect(conninfo, connect_timeout=5, **kwargs)
+    except psycopg.OperationalError as exc:
+        first = (str(exc).strip().splitlines() or ["unreachable"])[-1][:160]
+        raise UserError(f"cannot reach the team database ({first})") from None
+
+
+def install_schema(admin_conn, team_id: str, name: str, founder_fp: str) -> None:
+    """Create roles, schema and policies (needs a superuser or CREATEROLE owner connection)."""
+    with admin_conn.transaction():
+        admin_conn.execute(SCHEMA_SQL)
+        admin_conn.execute(
+            "INSERT INTO otpc.team (team_id, name, founder_fp) VALUES (%s, %s, %s)",
+            (team_id, name, founder_fp),
+        )
+
+
+def create_login_role(admin_conn, role: str, password: str) -> None:
+    """A member's own database role (SCRAM-SHA-256 password), member of otpc_tech."""
+    from psycopg import sql
+
+    if not ROLE_NAME.match(role):
+        raise UserError("database role names are lower-case letters, digits and '_'")
+    with admin_conn.transaction():
+        admin_conn.execute("SET LOCAL password_encryption = 'scram-sha-256'")
+        admin_conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                sql.Identifier(role), sql.Literal(password), sql.Identifier(TECH)
+            )
+        )
+
+
+def drop_login_role(admin_conn, role: str) -> None:
+    from psycopg import sql
+
+    with admin_conn.transaction():
+        admin_conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def add_member_row(conn, fp: str, db_role: str, enc_pub: bytes, sign_pub: bytes,
+                   db_admin: bool) -> None:
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO otpc.members (fp, db_role, enc_pub, sign_pub, db_admin)"
+            " VALUES (%s, %s, %s, %s, %s)", (fp, db_role, enc_pub, sign_pub, db_admin))
+
+
+def put_statement(conn, st: Statement) -> None:
+    from psycopg.types.json import Jsonb
+
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO otpc.statements (seq, prev, kind, body, signer, signature)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (st.seq, st.prev, st.kind, Jsonb(st.body), st.signer, st.signature))
+
+
+def statements(conn, team_id: str) -> list[Statement]:
+    rows = conn.execute(
+        "SELECT seq, prev, kind, body, signer, signature FROM otpc.statements ORDER BY seq"
+    ).fetchall()
+    return [Statement(team_id, s, p, k, b, g, bytes(sig)) for s, p, k, b, g, sig in rows]
+
+
+def put_grants(conn, grants: list[Grant]) -> None:
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO otpc.grants (unit, epoch, member_fp, wrapped, granted_by, signature)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by, g.signature)
+             for g in grants])
+
+
+def my_grants(conn, team_id: str, member_fp: str) -> list[Grant]:
+    rows = conn.execute(
+        "SELECT unit, epoch, member_fp, wrapped, granted_by, signature FROM otpc.grants"
+        " WHERE member_fp = %s", (member_fp,)).fetchall()
+    return [Grant(team_id, u, e, m, bytes(w), b, bytes(s)) for u, e, m, w, b, s in rows]
+
+
+@dataclass
+class PushResult:
+    ok: bool
+    current_version: int | None  # the server's version when the push lost a race
+
+
+def push(conn, rec: TeamRecord, expected_version: int | None) -> PushResult:
+    """Optimistic concurrency: insert a new record, or replace version `expected_version`."""
+    with conn.transaction():
+        if expected_version is None:
+            cur = conn.execute(
+                "INSERT INTO otpc.records (record_id, version, unit, epoch, kind, author,"
+                " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (record_id) DO NOTHING",
+                (rec.record_id, rec.version, rec.unit, rec.epoch, rec.kind, rec.author,
+                 rec.ciphertext, rec.signature))
+        else:
+            cur = conn.execute(
+                "UPDATE otpc.records SET version = %s, unit = %s, epoch = %s, kind = %s,"
+                " author = %s, ciphertext = %s, signature = %s, change_xid = pg_current_xact_id()"
+                " WHERE record_id = %s AND version = %s",
+                (rec.version, rec.unit, rec.epoch, rec.kind, rec.author, rec.ciphertext,
+                 rec.signature, rec.record_id, expected_version))
+        if cur.rowcount == 1:
+            return PushResult(True, None)
+    row = conn.execute("SELECT version FROM otpc.records WHERE record_id = %s",
+                       (rec.record_id,)).fetchone()
+    return PushResult(False, row[0] if row else None)
+
+
+def pull(conn, team_id: str, cursor: int) -> tuple[list[TeamRecord], int]:
+    """Records changed at or after `cursor` by transactions that have all finished, and the next
+    cursor. Only xids below the snapshot's xmin are read: a transaction that began earlier but
+    commits later is still running (so >= xmin) and is picked up by a later pull, never skipped."""
+    # Two statements may see two snapshots, and that is fine: every xid below the first one's
+    # xmin had already finished, and any later change gets a new change_xid >= that xmin.
+    with conn.transaction():
+        xmin = conn.execute(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").fetchone()[0]
+        rows = conn.execute(
+            "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
+            " FROM otpc.records WHERE change_xid::text::bigint >= %s"
+            " AND change_xid::text::bigint < %s", (cursor, xmin)).fetchall()
+    records = [TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
+               for r, k, u, e, v, a, c, s in rows]
+    return records, xmin
+
+
+def hotp_next(conn, record_id: str, unit: str, start: int = 0) -> int:
+    """The HOTP counter to use now, advanced atomically: two technicians never get the same one."""
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO otpc.hotp_counters (record_id, unit, counter) VALUES (%s, %s, %s)"
+            " ON CONFLICT (record_id) DO NOTHING", (record_id, unit, start))
+        row = conn.execute(
+            "UPDATE otpc.hotp_counters SET counter = counter + 1 WHERE record_id = %s"
+            " RETURNING counter - 1", (record_id,)).fetchone()
+    if row is None:
+        raise UserError("no access to this HOTP counter")
+    return row[0]
+
+
+def replace_many(conn, pairs: list[tuple[TeamRecord, int]]) -> bool:
+    """Replace many records in one statement (re-sealing after a rotation), each only if still at
+    its expected version; False (and nothing written) if any of them moved on."""
+    if not pairs:
+        return True
+    cols = list(zip(*[(r.record_id, old, r.version, r.epoch, r.author, r.ciphertext,
+                       r.signature) for r, old in pairs], strict=True))
+    psycopg = _psycopg()
+    done = False
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE otpc.records r SET version = v.version, epoch = v.epoch, author = v.author,"
+            " ciphertext = v.ct, signature = v.sig, change_xid = pg_current_xact_id()"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::text[], %s::bytea[],"
+            " %s::bytea[]) AS v(record_id, old, version, epoch, author, ct, sig)"
+            " WHERE r.record_id = v.record_id AND r.version = v.old", [list(c) for c in cols])
+        if cur.rowcount != len(pairs):
+            raise psycopg.Rollback()
+        done = True
+    return done

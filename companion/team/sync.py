@@ -1,0 +1,155 @@
+"""The pull side of sync: verify everything PostgreSQL returns before a member believes it.
+
+A `Replica` is what one member knows: the statement seq and record versions it has verified, the
+unit keys it could open, the pull cursor, and the opened contents. `pull()` folds the statement
+chain, opens the member's grants, reads changed records below the xid8 horizon and checks each
+one (signature, author's permission at its customer/group, rollback, AAD-bound decryption). A row
+that fails is reported and skipped; the replica keeps what it had, so a hostile server can withhold
+data but never make a member show a wrong code. `rotate_units()` is revocation's key step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from companion import crypto
+from companion.team import pgstore
+from companion.team import statements as S
+from companion.team.records import TeamRecord, open_record, seal_record
+from companion.team.units import TeamCryptoError, grant, open_grant, split_unit
+
+WRITE_PERMISSION = {"tombstone": "delete"}  # every other kind needs "edit"
+
+
+@dataclass
+class Replica:
+    team_id: str
+    founder_fp: str
+    statement_seq: int = -1
+    cursor: int = 0
+    unit_keys: dict[tuple[str, int], bytes] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)  # highest version verified per record
+    contents: dict[str, tuple[TeamRecord, dict | None]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    state: S.TeamState | None = None
+
+
+def pull(conn, me, replica: Replica) -> list[str]:
+    """One sync round; returns the problems it found (also kept in replica.problems)."""
+    problems: list[str] = []
+    state = S.fold(pgstore.statements(conn, replica.team_id), replica.team_id,
+                   replica.founder_fp, replica.statement_seq)
+    if me.fingerprint not in state.members:
+        raise TeamCryptoError("this member has been removed from the team")
+    replica.state, replica.statement_seq = state, state.seq
+    for g in pgstore.my_grants(conn, replica.team_id, me.fingerprint):
+        if (g.unit, g.epoch) in replica.unit_keys:
+            continue
+        granter = state.members.get(g.granted_by)
+        try:
+            if granter is None or not state.is_admin(g.granted_by):
+                raise TeamCryptoError(f"unit {g.unit}: key granted by a non-admin")
+            replica.unit_keys[(g.unit, g.epoch)] = open_grant(g, me, granter.sign_pub)
+        except TeamCryptoError as exc:
+            problems.append(str(exc))
+    records, cursor = pgstore.pull(conn, replica.team_id, replica.cursor)
+    for rec in records:
+        try:
+            replica.contents[rec.record_id] = (rec, _verify(rec, state, replica))
+            replica.versions[rec.record_id] = rec.version
+        except TeamCryptoError as exc:
+            problems.append(str(exc))
+    replica.cursor = cursor
+    problems += _dropped(conn, replica)
+    replica.problems = problems
+    return problems
+
+
+def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica) -> dict | None:
+    author = state.members.get(rec.author)
+    if author is None:
+        raise TeamCryptoError(f"record {rec.record_id[:8]} is signed by a non-member")
+    customer, group = split_unit(rec.unit)
+    permission = WRITE_PERMISSION.get(rec.kind, "edit")
+    if not state.may(rec.author, permission, customer, group):
+        raise TeamCryptoError(
+            f"record {rec.record_id[:8]} v{rec.version}: its author may not {permission} there")
+    key = replica.unit_keys.get((rec.unit, rec.epoch))
+    if key is None and rec.kind != "tombstone":
+        raise TeamCryptoError(f"record {rec.record_id[:8]}: no key for its unit and epoch")
+    return open_record(rec, replica.team_id, key or b"", author.sign_pub,
+                       replica.versions.get(rec.record_id, 0))
+
+
+def _dropped(conn, replica: Replica) -> list[str]:
+    """Records we verified that the server no longer lists (a delete leaves a tombstone)."""
+    present = {rid for (rid,) in conn.execute("SELECT record_id FROM otpc.records").fetchall()}
+    gone = []
+    for rid, (rec, _content) in list(replica.contents.items()):
+        if rid not in present and rec.kind != "tombstone" and rec.unit in _held(replica):
+            gone.append(f"record {rid[:8]} was dropped by the server (no signed tombstone)")
+    return gone
+
+
+def _held(replica: Replica) -> set[str]:
+    return {unit for unit, _epoch in replica.unit_keys}
+
+
+def delete(conn, me, replica: Replica, record_id: str) -> None:
+    """Irreversible: the ciphertext row is replaced by a signed tombstone (no ciphertext)."""
+    rec, _ = replica.contents[record_id]
+    customer, group = split_unit(rec.unit)
+    tomb = seal_record(replica.team_id, record_id, "tombstone", customer, group, rec.epoch,
+                       rec.version + 1, None, None, me)
+    result = pgstore.push(conn, tomb, rec.version)
+    if not result.ok:
+        raise TeamCryptoError(f"record {record_id[:8]} changed meanwhile; sync and retry")
+
+
+def rotate_units(conn, admin, replica: Replica, units: set[str]) -> list[str]:
+    """A new epoch for each unit: a fresh key granted to its current holders, every live record
+    re-sealed under it (one statement), old grants deleted; all in one transaction. Returns the
+    OTP record ids whose secrets a departed member could have seen (re-enrol those accounts)."""
+    state = replica.state
+    new_keys: dict[str, tuple[int, bytes]] = {}
+    grants = []
+    for unit in units:
+        epoch = max((e for u, e in replica.unit_keys if u == unit), default=0) + 1
+        new_keys[unit] = (epoch, crypto.random_key())
+        grants += [grant(replica.team_id, unit, epoch, new_keys[unit][1], m.enc_pub, m.fp, admin)
+                   for m in state.holders(*split_unit(unit))]
+    pairs, exposed = [], []
+    for rid, (rec, content) in replica.contents.items():
+        if rec.unit not in new_keys or rec.kind == "tombstone":
+            continue
+        epoch, key = new_keys[rec.unit]
+        customer, group = split_unit(rec.unit)
+        pairs.append((seal_record(replica.team_id, rid, rec.kind, customer, group, epoch,
+                                  rec.version + 1, content, key, admin), rec.version))
+        if rec.kind == "otp":
+            exposed.append(rid)
+    with conn.transaction():
+        pgstore.put_grants(conn, grants)
+        if not pgstore.replace_many(conn, pairs):
+            raise TeamCryptoError("records changed during the rotation; sync and retry")
+        for unit, (epoch, _key) in new_keys.items():
+            conn.execute("DELETE FROM otpc.grants WHERE unit = %s AND epoch < %s", (unit, epoch))
+    for unit, (epoch, key) in new_keys.items():
+        replica.unit_keys[(unit, epoch)] = key
+    return sorted(exposed)
+
+
+def revoke_member(conn, admin, replica: Replica, fp: str) -> list[str]:
+    """Remove a member: signed statement, member row gone (RLS then shows them nothing), every unit
+    they held rotated. Returns the OTP record ids they could have seen. Dropping their login role
+    needs CREATEROLE rights (pgstore.drop_login_role) and is the caller's next step."""
+    state = replica.state
+    held = {u for u, _ in replica.unit_keys if state.reaches(fp, *split_unit(u))}
+    st = S.next_statement(state, "member_revoke", {"fp": fp}, admin)
+    pgstore.put_statement(conn, st)
+    S.apply(state, st)
+    replica.statement_seq = state.seq
+    with conn.transaction():
+        conn.execute("DELETE FROM otpc.grants WHERE member_fp = %s", (fp,))
+        conn.execute("DELETE FROM otpc.members WHERE fp = %s", (fp,))
+    return rotate_units(conn, admin, replica, held)

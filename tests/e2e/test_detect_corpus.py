@@ -1,0 +1,39 @@
+"""The detection gate: every page of tests/corpus/ through the real extension in the session's
+Chromium. `make test` fails when recall drops below 95 %, when any field that must stay empty is
+filled, or when a code that does not fit the boxes is not refused with its message."""
+
+from __future__ import annotations
+
+import pytest
+
+from .corpus_runner import corpus_pages, run_corpus
+
+pytestmark = pytest.mark.e2e
+
+
+def test_corpus_is_big_enough():
+    names = [p.name for p in corpus_pages()]
+    assert len([n for n in names if not n.startswith(("decoy-", "mismatch-"))]) >= 40
+    assert len([n for n in names if n.startswith("decoy-")]) >= 10
+
+
+def test_recall_at_least_95_percent_and_no_false_fill(browser):
+    result = run_corpus(browser.context, browser.worker)
+    assert result.false_fills == 0, f"decoys filled on: {result.falsely_filled()}"
+    assert result.recall >= 0.95, f"recall {result.recall:.1%}; missed: {result.missed()}"
+    assert result.refusal_pages and not result.wrong_refusals(), result.wrong_refusals()
+
+
+def test_popup_names_the_length_mismatch_and_fills_nothing(paired, companion):
+    """A 6-digit TOTP code on Steam's 5 boxes: the popup says so; no box gets a cut code."""
+    from .corpus_runner import CorpusServer
+    from .test_fill import fill_from_popup
+
+    with CorpusServer() as server:
+        url = server.url("mismatch-steam-boxes-totp-code.html").replace("mfa.corpus.test", "login.acme.test")
+        tab = paired.context.new_page()
+        tab.goto(url)
+        toast = fill_from_popup(paired, url, "Admin portal")
+        assert toast == "This page has 5 boxes, the code has 6 digits."
+        assert tab.eval_on_selector_all("input", "els => els.map(e => e.value)") == [""] * 5
+        tab.close()
