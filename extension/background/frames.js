@@ -34,11 +34,6 @@ function best(frames) {
     .sort((a, b) => b.score - a.score || a.frameId - b.frameId)[0] ?? null;
 }
 
-/** The frame with the best field in any frame: {frameId, documentId, origin, kind, score} or null. */
-export async function bestFrame(tabId) {
-  return best(await probeAll(tabId));
-}
-
 /**
  * Where a code for an entry with `urls` may go in this tab, decided now (fill time), not when the
  * popup opened. Returns {frame} (a matching document), {confirm: {origin, frameId, documentId}}
@@ -64,15 +59,6 @@ export async function frameFor(tabId, urls, { frameId, confirmed } = {}) {
   if (!other) return { frame: null };
   const origin = topOk ? other.origin : top?.origin ?? other.origin;
   return { confirm: { origin, frameOrigin: other.origin, frameId: other.frameId, documentId: other.documentId } };
-}
-
-/** Does the tab have a field to fill (any frame)? */
-export async function hasField(tabId) {
-  try {
-    return Boolean(await bestFrame(tabId));
-  } catch {
-    return false; // pages we may not script (browser pages, the web store)
-  }
 }
 
 /**

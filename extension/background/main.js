@@ -5,7 +5,7 @@ import { isWebPage, registrableDomain } from "../lib/domain.js";
 import { getSettings, setSettings } from "../lib/settings.js";
 import { CLEAR_ALARM, clearClipboardIfUnchanged, scheduleClipboardClear } from "./clipboard.js";
 import { api, pairingInfo, pairWith, sealFor, stateFromError, status, unpair, unsealFrom } from "./companion.js";
-import { fillTab, frameFor, hasField } from "./frames.js";
+import { fillTab, frameFor } from "./frames.js";
 
 const OWN_ORIGIN = ext.runtime.getURL("");
 
@@ -119,7 +119,6 @@ const HANDLERS = {
     return status();
   },
   popupInit: (m) => popupInit(m.tabId),
-  probe: (m) => hasField(m.tabId),
   entries: async (m) => (await api("/v1/entries", m.search ? { search: String(m.search) } : {})).entries,
   // passive: a refresh no person asked for (the ticker); the companion does not count it as activity.
   code: (m) => api("/v1/code", m.passive === true ? { entry_id: m.entryId, passive: true } : { entry_id: m.entryId }),
