@@ -117,9 +117,14 @@ def pair(state: State, read_only: bool, customers: str | None) -> None:
     expires = time.strftime("%H:%M:%S", time.localtime(reply["expires_at"]))
     click.echo(f"Pairing code: {reply['code']}")
     click.echo(f"Valid for {reply['expires_in']} s (until {expires}), for one extension, 5 tries.")
+    # The words in quotes are the popup's own (tests/e2e/test_pair_wording.py checks them).
     click.echo(
-        "In the browser: open the OTP Companion extension, choose 'Pair with companion', "
-        f"keep the address http://127.0.0.1:{reply['port']} and type this code."
+        "In the browser: click the OTP Companion toolbar icon. Under 'Pair this browser', "
+        "type this code where it says 'Type the code it shows' and press 'Pair'."
+    )
+    click.echo(
+        f"(The extension looks for the companion on port {reply['port']}; if its popup says "
+        "'The companion is not running', use 'Change port' there.)"
     )
 
 

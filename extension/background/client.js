@@ -208,15 +208,33 @@ export async function pair({ baseUrl, origin, typedCode, clientName, fetchFn = f
   };
 }
 
+// ---- the clock -----------------------------------------------------------------------------------
+// The companion accepts X-OTPC-Ts within 30 s of its clock. Whoever answers on the port can claim any
+// time in an unsigned Date header (issue 9.14): a request signed for a moment in the future could be
+// replayed then against the real companion. So the offset added to our clock is capped: at most
+// FUTURE_CAP_SECONDS ahead of the browser's own clock (inside the allowed skew), at most a day behind
+// (a timestamp in the past cannot be replayed later).
+
+export const FUTURE_CAP_SECONDS = 25;
+export const PAST_CAP_SECONDS = 86_400;
+
+/** The offset (seconds) we are willing to add to the browser clock when signing. */
+export function capOffset(offset) {
+  const n = Number(offset);
+  if (!Number.isFinite(n)) return 0;
+  return Math.min(FUTURE_CAP_SECONDS, Math.max(-PAST_CAP_SECONDS, n));
+}
+
 /**
  * One signed call (§ 5, § 6). session = {baseUrl, clientId, macKey}; returns the parsed JSON body of
- * a 200 answer; throws CompanionError otherwise. clockOffset (s) corrects a browser clock that is off.
+ * a 200 answer; throws CompanionError otherwise. clockOffset (s) corrects a browser clock that is off,
+ * within capOffset.
  */
 export async function call(session, path, body = {}, { fetchFn = fetch, clockOffset = 0 } = {}) {
   const bodyText = JSON.stringify(body);
   const bodyBytes = enc.encode(bodyText);
   const host = new URL(session.baseUrl).host;
-  const ts = Math.floor(Date.now() / 1000 + clockOffset);
+  const ts = Math.floor(Date.now() / 1000 + capOffset(clockOffset));
   const nonce = b64u(randomBytes(16));
   const sig = await signRequest(session.macKey, { method: "POST", target: path, host,
     clientId: session.clientId, ts, nonce, body: bodyBytes });

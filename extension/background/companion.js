@@ -2,10 +2,13 @@
 // popup's four states (not_running, not_paired, locked, ready).
 import { ext } from "../lib/browser.js";
 import { baseUrl, getSettings } from "../lib/settings.js";
-import { call, CompanionError, pair, seal, unseal } from "./client.js";
+import { call, capOffset, CompanionError, pair, seal, unseal } from "./client.js";
 import { clearPairing, loadPairing, savePairing } from "./keystore.js";
 
-let clockOffset = 0; // seconds to add to the browser clock for X-OTPC-Ts, learnt from the Date header
+// Seconds to add to the browser clock for X-OTPC-Ts. Adopted only after a response signed with our key
+// confirmed it (issue 9.14); an unsigned Date header (any 401, from whoever holds the port) is at most
+// a candidate for one retry, capped by capOffset so that it never dates a request into the future.
+let clockOffset = 0;
 
 export const START_COMMAND = "otpc serve";
 
@@ -16,16 +19,27 @@ async function session() {
   return { ...pairing, baseUrl: baseUrl(port) };
 }
 
-/** A signed call; retries once with the companion's clock when ours is off by more than 25 s. */
+/** Learn the companion's clock from a signed answer that carries it (status, code). */
+function learnClock(reply) {
+  if (typeof reply?.server_time === "number") clockOffset = capOffset(reply.server_time - Date.now() / 1000);
+  return reply;
+}
+
+/**
+ * A signed call. When it is refused (401) and the unsigned Date header says our clock is off by more
+ * than 25 s, retry once with that offset, capped; keep it only if the retry's signed answer came back.
+ */
 export async function api(path, body = {}) {
   const s = await session();
   try {
-    return await call(s, path, body, { clockOffset });
+    return learnClock(await call(s, path, body, { clockOffset }));
   } catch (err) {
     const serverMs = err.kind === "unauthorized" && err.serverDate ? Date.parse(err.serverDate) : NaN;
-    if (!Number.isNaN(serverMs) && Math.abs(serverMs - Date.now()) > 25_000) {
-      clockOffset = (serverMs - Date.now()) / 1000;
-      return call(s, path, body, { clockOffset });
+    const candidate = capOffset((serverMs - Date.now()) / 1000);
+    if (!Number.isNaN(serverMs) && Math.abs(serverMs - Date.now()) > 25_000 && candidate !== clockOffset) {
+      const reply = await call(s, path, body, { clockOffset: candidate });
+      if (typeof reply?.server_time !== "number") clockOffset = candidate;
+      return learnClock(reply);
     }
     throw err;
   }

@@ -5,7 +5,7 @@ import { isWebPage, registrableDomain } from "../lib/domain.js";
 import { getSettings, setSettings } from "../lib/settings.js";
 import { CLEAR_ALARM, clearClipboardIfUnchanged, scheduleClipboardClear } from "./clipboard.js";
 import { api, pairingInfo, pairWith, sealFor, stateFromError, status, unpair, unsealFrom } from "./companion.js";
-import { bestFrame, fillTab, hasField } from "./frames.js";
+import { fillTab, frameFor } from "./frames.js";
 
 const OWN_ORIGIN = ext.runtime.getURL("");
 
@@ -72,17 +72,24 @@ async function record(entryId, action) {
 /**
  * Fill an entry's code into the tab. The field is looked for first, so an HOTP counter is not used up
  * on a page without one. `code`: an HOTP code the popup already shows (filling it uses no new one).
+ * The target document is checked now against the entry's URLs (from the companion, not the caller):
+ * anything else answers {confirm: {origin, ...}} and fills only when called again with that object
+ * as `confirmed` (the user said "Fill on <origin> anyway").
  */
-async function fillEntry({ tabId, entryId, frameId, useContextTarget, code: shownCode }) {
+async function fillEntry({ tabId, entryId, frameId, useContextTarget, code: shownCode, confirmed }) {
   const { tab } = await tabSite(tabId);
-  const target = frameId ?? (await bestFrame(tabId))?.frameId;
-  if (target === undefined) return { filled: 0 };
+  const { entry } = await api("/v1/entry", { entry_id: entryId });
+  const where = await frameFor(tabId, entry.urls ?? [], { frameId: useContextTarget ? frameId : undefined,
+    confirmed: confirmed && typeof confirmed === "object" ? confirmed : undefined });
+  if (where.confirm) return { filled: 0, confirm: where.confirm };
+  if (!where.frame) return { filled: 0 };
   const code = typeof shownCode === "string" && /^[0-9A-Za-z]{5,10}$/.test(shownCode)
     ? { code: shownCode, type: "hotp", given: true }
     : await api("/v1/code", { entry_id: entryId });
   const { submitSites } = await getSettings();
   const submit = isWebPage(tab.url) && submitSites.includes(registrableDomain(tab.url));
-  const result = await fillTab(tabId, code.code, { frameId: target, useContextTarget, submit });
+  const result = await fillTab(tabId, code.code, { frameId: where.frame.frameId, documentId: where.frame.documentId,
+    useContextTarget, submit });
   if (result.filled > 0) result.audited = await record(entryId, "fill");
   return { ...result, code: code.type === "hotp" && !code.given ? code : undefined };
 }
@@ -112,9 +119,9 @@ const HANDLERS = {
     return status();
   },
   popupInit: (m) => popupInit(m.tabId),
-  probe: (m) => hasField(m.tabId),
   entries: async (m) => (await api("/v1/entries", m.search ? { search: String(m.search) } : {})).entries,
-  code: (m) => api("/v1/code", { entry_id: m.entryId }),
+  // passive: a refresh no person asked for (the ticker); the companion does not count it as activity.
+  code: (m) => api("/v1/code", m.passive === true ? { entry_id: m.entryId, passive: true } : { entry_id: m.entryId }),
   codes: (m) => codesFor(m.entries ?? []),
   fill: (m) => fillEntry(m),
   copied: async (m) => {
@@ -202,6 +209,7 @@ async function fillFromGesture(tab, { frameId, useContextTarget = false } = {}) 
   const { code, ...result } = await fillEntry({ tabId: tab.id, entryId: entries[0].id, frameId, useContextTarget });
   void code; // an HOTP code made for the fill stays here
   if (result.filled) await badge(tab.id, "", "OTP Companion");
+  else if (result.confirm) await badge(tab.id, "!", `OTP Companion: not filled, ${result.confirm.origin} is not this entry's site`);
   else await badge(tab.id, "!", `OTP Companion: ${result.refused ?? "no one-time-code field found on this page"}`);
   return { ...result, entryId: entries[0].id };
 }

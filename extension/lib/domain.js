@@ -60,3 +60,20 @@ export function entryMatchesPage(entry, pageUrl) {
 export function isWebPage(url) {
   return /^https?:\/\//i.test(String(url ?? ""));
 }
+
+/** The scheme of an entry URL; a bare host ("login.acme.test") counts as https. */
+function schemeOf(url) {
+  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(String(url ?? "").trim());
+  return m ? m[1].toLowerCase() : "https";
+}
+
+/**
+ * May a code for an entry with these URLs go to a document of `origin` (or URL)? Same registrable
+ * domain, and the scheme must not drop: an https:// entry never fills an http:// page.
+ */
+export function originMatchesEntry(urls, origin) {
+  if (!isWebPage(origin)) return false;
+  const pageScheme = schemeOf(origin);
+  return (urls ?? []).some((u) => sameSite(u, origin)
+    && (pageScheme === "https" || schemeOf(u) === "http"));
+}

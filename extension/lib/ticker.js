@@ -20,7 +20,8 @@ function nowSeconds() {
 
 /**
  * Show `result` (a CODE from the companion) in `view` = {code, bar, secs} elements and keep it live.
- * refresh() must return a promise of the next CODE. Returns a handle with stop().
+ * refresh() must return a promise of the next CODE; it runs with nobody asking, so callers mark it
+ * passive (the companion does not count it as activity). Returns a handle with stop().
  */
 export function showCode(view, result, refresh) {
   const item = { view, result, refresh, fetching: false, stopped: false };
@@ -57,7 +58,8 @@ function paint(item) {
   }
   view.code.classList.toggle("warn", c.warn);
   if (view.secs) view.secs.textContent = `${secondsLabel(c.remaining)}s`;
-  if (c.expired && !item.fetching && nowSeconds() >= (item.retryAt ?? 0)) {
+  // A hidden page asks for nothing (issue 9.3): the next code is fetched when it is seen again.
+  if (c.expired && !item.fetching && nowSeconds() >= (item.retryAt ?? 0) && document.visibilityState === "visible") {
     item.fetching = true;
     item.refresh().then((next) => {
       item.fetching = false;

@@ -1,7 +1,7 @@
 // The manage page (the seed's dashboard flows): customers → entries with search → OTP pop-up with the
 // live code → details with "Reveal OTP" → edit the OTP secret → delete the OTP (with a clear warning).
 // Read-only clients see no edit controls; the companion refuses their writes anyway.
-import { ask, h, icon, toast } from "../lib/dom.js";
+import { ask, commandLine, h, icon, toast } from "../lib/dom.js";
 import { groupCode } from "../lib/format.js";
 import { showCode } from "../lib/ticker.js";
 
@@ -22,6 +22,10 @@ function notice(text, kind = "") {
 }
 
 function fail(err) {
+  if (err.kind === "locked" || err.kind === "not_running" || err.kind === "unauthorized") {
+    start().catch(() => toast(err.message, "bad")); // show the way back instead of a dead page
+    return;
+  }
   toast(err.message, "bad");
 }
 
@@ -106,7 +110,7 @@ async function otpPopup(entry) {
       h("button", { type: "button", onclick: () => copyShown(entry, codeEl) }, "Copy"),
       h("button", { type: "button", class: "primary", onclick: closeDialog }, "Close")));
   if (isHotp) showHotp(codeEl, secs, code);
-  else showCode({ code: codeEl, bar, secs }, code, () => ask("code", { entryId: entry.id }));
+  else showCode({ code: codeEl, bar, secs }, code, () => ask("code", { entryId: entry.id, passive: true }));
 }
 
 async function copyShown(entry, codeEl) {
@@ -159,7 +163,7 @@ async function details(entryId) {
       return;
     }
     bar.classList.remove("hidden");
-    showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id }));
+    showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id, passive: true }));
     reveal.classList.add("hidden");
     copyButton.classList.remove("hidden");
   } }, "Reveal OTP");
@@ -305,14 +309,71 @@ function scopeNote(canWrite, limited) {
   el.classList.toggle("hidden", !text.length);
 }
 
+// ---- when the companion is not ready: say what to do, and carry on by itself once it is -----------
+
+const RECHECK_MS = 3000;
+let recheck;
+
+function waitingView(st) {
+  const steps = st.state === "locked"
+    ? [h("h2", {}, "The vault is locked"),
+      st.unlockAllowed !== false ? unlockForm() : null,
+      h("p", { class: "muted" }, st.unlockAllowed !== false ? "Or unlock it in a terminal:" : "Unlock it in a terminal:"),
+      commandLine("otpc unlock")]
+    : st.state === "not_paired"
+      ? [h("h2", {}, "This browser is not paired"),
+        h("p", { class: "muted" }, "Click the OTP Companion toolbar icon and type the code this command prints:"),
+        commandLine("otpc pair")]
+      : [h("h2", {}, "The companion is not running"),
+        h("p", { class: "muted" }, st.message ?? "Start it in a terminal:"),
+        commandLine(st.command ?? "otpc serve")];
+  main.replaceChildren(h("section", { class: "waiting", id: "waiting", dataset: { state: st.state } }, ...steps,
+    h("p", { class: "muted small" }, "This page carries on by itself once the companion is ready.")));
+  document.body.dataset.state = st.state;
+}
+
+function unlockForm() {
+  const input = h("input", { type: "password", id: "manage-unlock-password", autocomplete: "current-password",
+    placeholder: "Master password", "aria-label": "Master password" });
+  const error = h("p", { class: "error", id: "manage-unlock-error", role: "alert" });
+  return h("form", { class: "unlock", onsubmit: async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      const st = await ask("unlock", { password: input.value });
+      input.value = "";
+      if (st.state === "ready") await start();
+      else error.textContent = st.message ?? "The vault is still locked.";
+    } catch (err) {
+      error.textContent = err.message;
+      input.select();
+    }
+  } }, input, h("button", { class: "primary", type: "submit", id: "manage-unlock-submit" }, "Unlock"), error);
+}
+
+/** Check again every few seconds while the page is seen; the first ready answer starts the page. */
+function waitUntilReady() {
+  clearTimeout(recheck);
+  recheck = setTimeout(async () => {
+    if (document.visibilityState !== "visible") return waitUntilReady();
+    const st = await ask("status").catch(() => ({ state: "error" }));
+    if (st.state === "ready") start().catch(fail);
+    else {
+      if (document.body.dataset.state !== st.state) waitingView(st);
+      waitUntilReady();
+    }
+  }, RECHECK_MS);
+}
+
 async function start() {
+  clearTimeout(recheck);
   const st = await ask("status");
   if (st.state !== "ready") {
-    notice(st.state === "locked" ? "The vault is locked: unlock it from the toolbar popup or with `otpc unlock`, then reload."
-      : st.state === "not_paired" ? "This browser is not paired: open the toolbar popup and pair it with a code from `otpc pair`."
-        : `The companion is not running: start it with \`${st.command ?? "otpc serve"}\`, then reload.`);
+    waitingView(st);
+    waitUntilReady();
     return;
   }
+  document.body.dataset.state = "ready";
   canWrite = st.scope?.write !== false;
   const limited = Array.isArray(st.scope?.customers);
   document.body.classList.toggle("read-only", !canWrite);

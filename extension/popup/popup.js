@@ -148,7 +148,7 @@ function entryRow(entry, code) {
     codeEl.title = "HOTP: each new code uses up the counter. Next code, Copy or Fill makes one.";
     secs.textContent = "counter-based";
   } else if (entry.has_otp) {
-    const refresh = () => ask("code", { entryId: entry.id });
+    const refresh = () => ask("code", { entryId: entry.id, passive: true }); // nobody pressed anything
     if (code) {
       showCode({ code: codeEl, bar, secs }, code, refresh);
       markFirstCode();
@@ -203,7 +203,15 @@ async function fill(entry, codeEl) {
   if (tabId === undefined) return toast("No page to fill.", "bad");
   try {
     const shown = entry.otp?.type === "hotp" ? codeEl.dataset.code : undefined;
-    const result = await ask("fill", { tabId, entryId: entry.id, frameId: frameParam, useContextTarget: contextFill, code: shown });
+    const request = { tabId, entryId: entry.id, frameId: frameParam, useContextTarget: contextFill, code: shown };
+    let result = await ask("fill", request);
+    if (result.confirm) {
+      // The page (or the frame holding the field) is not the entry's site: the user decides, by name.
+      if (!window.confirm(`Fill on ${result.confirm.origin} anyway?\n\nThat is not a site saved for \u201c${entry.title}\u201d.`)) {
+        return toast(`Not filled: ${result.confirm.origin} is not this entry's site.`, "bad");
+      }
+      result = await ask("fill", { ...request, confirmed: result.confirm });
+    }
     if (result.code) showHotp(codeEl, codeEl.nextElementSibling, result.code);
     if (result.refused) return toast(result.refused, "bad");
     if (!result.filled) return toast("No one-time-code field found on this page.", "bad");
@@ -319,7 +327,7 @@ async function details(entry) {
         return;
       }
       bar.classList.remove("hidden");
-      showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id }));
+      showCode({ code: codeEl, bar, secs }, c, () => ask("code", { entryId: entry.id, passive: true }));
       reveal.classList.add("hidden");
     } catch (err) {
       toast(`No code: ${err.message}`, "bad");

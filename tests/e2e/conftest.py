@@ -1,8 +1,10 @@
 """Fixtures for the end-to-end tests: a real vault, the real companion (`otpc serve`) on a free port,
-local test pages served over HTTP, and Debian's headless Chromium with the real extension loaded.
+local test pages served over HTTPS (a throw-away self-signed certificate; Chromium ignores certificate
+errors) and Debian's headless Chromium with the real extension loaded.
 
-Test pages live under tests/e2e/pages/ and are reached as http://<name>.test:PORT/… ; Chromium maps
-every *.test host to 127.0.0.1, so entries can carry real-looking site URLs.
+Test pages live under tests/e2e/pages/ and are reached as https://<name>.test:PORT/… (or plain http on a
+second port, for the scheme checks); Chromium maps every *.test host to 127.0.0.1, so entries can carry
+real-looking site URLs, https like the real ones (an https entry never fills an http page).
 """
 
 from __future__ import annotations
@@ -144,19 +146,37 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def pages():
-    """Serve tests/e2e/pages on a free port; returns a function name -> URL on a *.test host."""
-    port = free_port()
-    handler = functools.partial(_QuietHandler, directory=str(PAGES))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+def _serve(server: http.server.ThreadingHTTPServer) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    return thread
+
+
+@pytest.fixture(scope="session")
+def pages(tmp_path_factory):
+    """Serve tests/e2e/pages over HTTPS (and HTTP on a second port); returns a function
+    (host, page, scheme="https") -> URL on a *.test host."""
+    import ssl
+
+    certdir = tmp_path_factory.mktemp("tls")
+    key, cert = certdir / "key.pem", certdir / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "2", "-subj", "/CN=pages.test", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    handler = functools.partial(_QuietHandler, directory=str(PAGES))
+    secure = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    secure.socket = tls.wrap_socket(secure.socket, server_side=True)
+    plain = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    ports = {"https": secure.server_address[1], "http": plain.server_address[1]}
+    _serve(secure), _serve(plain)
     try:
-        yield lambda host, page: f"http://{host}:{port}/{page}"
+        yield lambda host, page, scheme="https": f"{scheme}://{host}:{ports[scheme]}/{page}"
     finally:
-        server.shutdown()
-        server.server_close()
+        for server in (secure, plain):
+            server.shutdown()
+            server.server_close()
 
 
 class Browser:
@@ -218,8 +238,9 @@ def browser(tmp_path_factory):
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
-                "--host-resolver-rules=MAP *.test 127.0.0.1",
+                "--host-resolver-rules=MAP *.test 127.0.0.1", "--ignore-certificate-errors",
             ],
+            ignore_https_errors=True,
         )
         try:
             workers = [w for w in context.service_workers if w.url.startswith("chrome-extension://")]

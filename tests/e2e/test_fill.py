@@ -1,5 +1,6 @@
 """Filling codes into local test pages through the popup's Fill button, in real Chromium with the real
-companion: a single field among decoys, split inputs, Steam's five characters, a cross-site iframe,
+companion: a single field among decoys, split inputs, Steam's five characters (frames of other
+origins: test_fill_origin.py),
 "submit after fill", and the audit log recording each fill and copy."""
 
 from __future__ import annotations
@@ -77,21 +78,6 @@ def test_steam_five_characters(paired, companion, pages):
     after = codes_now(companion, "Globex/Steam")
     code = "".join(tab.input_value(f"#s{i}") for i in range(1, 6))
     assert len(code) == 5 and code in before | after
-    tab.close()
-
-
-def test_cross_site_iframe_is_filled(paired, companion, pages):
-    url = pages("vpn.globex.test", "outer.html")
-    tab = paired.context.new_page()
-    tab.goto(url)
-    frame = tab.frame_locator("#sso")
-    frame.locator("#mfa").wait_for()
-    before = codes_now(companion, "Globex/VPN")
-    assert fill_from_popup(paired, url, "VPN") == "Filled"
-    after = codes_now(companion, "Globex/VPN")
-    assert frame.locator("#mfa").input_value() in before | after
-    assert frame.locator("#frame-email").input_value() == ""
-    assert tab.input_value("#outer-search") == ""
     tab.close()
 
 

@@ -106,8 +106,11 @@ def test_no_match_says_so_and_offers_search(paired, pages, artifacts):
     picker.wait_for_selector("#results li.row:has-text('Console') .code[data-code]")
     assert "null" not in picker.inner_text("main")
     picker.screenshot(path=artifacts / "picker-none.png")
+    asked: list[str] = []
+    picker.once("dialog", lambda d: (asked.append(d.message), d.accept()))  # not Hooli's site: say so
     with picker.expect_event("close"):
         picker.locator("#results li.row", has_text="Console").locator("button[data-act=fill]").click()
+    assert asked and asked[0].startswith(f"Fill on {url.rsplit('/', 1)[0]} anyway?")
     assert len(tab.input_value("#otp")) == 6
     assert tab.input_value("#email") == ""
     tab.close()

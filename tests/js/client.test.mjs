@@ -109,3 +109,25 @@ test("a signed 403 read_only answer is a read_only error that says the companion
     (e) => e.kind === "read_only" && e.status === 403
       && e.message.startsWith("The companion refused the change: this client is read-only."));
 });
+
+test("clock offset: never more than 25 s into the future, at most a day back (issue 9.14)", () => {
+  assert.equal(client.capOffset(72), client.FUTURE_CAP_SECONDS);
+  assert.equal(client.capOffset(86_400), 25);
+  assert.equal(client.capOffset(-3600), -3600);
+  assert.equal(client.capOffset(-10 * 86_400), -86_400);
+  assert.equal(client.capOffset(Number.NaN), 0);
+  assert.equal(client.capOffset("junk"), 0);
+  assert.equal(client.capOffset(12.5), 12.5);
+});
+
+test("a call told a far-future offset still signs a timestamp within 25 s of our clock", async () => {
+  const macKey = await client.importHmacKey(new Uint8Array(32));
+  let sent;
+  const fetchFn = async (_url, init) => {
+    sent = Number(init.headers["X-OTPC-Ts"]);
+    return new Response("{}", { status: 401, headers: { Date: new Date(Date.now() + 86_400_000).toUTCString() } });
+  };
+  const session = { baseUrl: "http://127.0.0.1:1", clientId: "c".repeat(22), macKey };
+  await assert.rejects(client.call(session, "/v1/status", {}, { fetchFn, clockOffset: 86_400 }), { kind: "unauthorized" });
+  assert.ok(sent <= Date.now() / 1000 + 25, `signed ${sent - Date.now() / 1000} s ahead`);
+});

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { clockOffset, countdown, secondsLabel, skewWarning } from "../../extension/lib/countdown.js";
-import { entryMatchesPage, hostOf, isWebPage, registrableDomain, sameSite } from "../../extension/lib/domain.js";
+import { entryMatchesPage, hostOf, isWebPage, originMatchesEntry, registrableDomain, sameSite } from "../../extension/lib/domain.js";
 import { groupCode } from "../../extension/lib/format.js";
 
 test("registrable domain: subdomains, multi-label suffixes, IPs and bare hosts", () => {
@@ -50,4 +50,17 @@ test("countdown follows the companion's clock and warns in the last 5 s", () => 
   assert.equal(countdown(null, 0, 0, 0).fraction, 1); // HOTP: no countdown
   assert.equal(secondsLabel(29.2), 30);
   assert.equal(secondsLabel(0), 0);
+});
+
+test("a document may get an entry's code only on the entry's site, never with the scheme dropped", () => {
+  const urls = ["https://login.acme.test/"];
+  assert.equal(originMatchesEntry(urls, "https://login.acme.test"), true);
+  assert.equal(originMatchesEntry(urls, "https://mail.acme.test:8443"), true); // subdomains count
+  assert.equal(originMatchesEntry(urls, "http://login.acme.test"), false); // https entry, http page
+  assert.equal(originMatchesEntry(urls, "https://login.acme-secure.test"), false); // look-alike
+  assert.equal(originMatchesEntry(urls, "https://acme.test.evil.test"), false);
+  assert.equal(originMatchesEntry(urls, "null"), false); // sandboxed/opaque frames
+  assert.equal(originMatchesEntry(["http://router.lan/"], "https://router.lan"), true); // upgrade is fine
+  assert.equal(originMatchesEntry(["acme.test"], "http://acme.test"), false); // bare host = https
+  assert.equal(originMatchesEntry([], "https://acme.test"), false);
 });
