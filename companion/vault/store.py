@@ -74,14 +74,16 @@ class Store:
     @classmethod
     def create(cls, path: Path, meta: dict[str, str]) -> Store:
         ensure_private_dir(path.parent)
-        from companion.fsutil import warn_if_shared
-
-        warn_if_shared(path.parent)  # an existing folder keeps its mode: say how to tighten it
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o600)
         except FileExistsError:
             raise UserError(f"a vault already exists at {path}") from None
         os.close(fd)
+        from companion.fsutil import warn_if_shared
+
+        # Only once the vault exists (a failed create prints one error line, nothing else): an
+        # existing folder keeps its mode, so say how to tighten it.
+        warn_if_shared(path.parent)
         try:
             conn = _connect(path)
             conn.execute("PRAGMA journal_mode = WAL")
