@@ -177,6 +177,8 @@ def parse_xml(data: bytes, password=None) -> Parsed:
         root = ET.fromstring(data)  # noqa: S314
     except ET.ParseError as exc:
         raise FormatError(f"{WHAT_XML}: invalid XML ({exc})") from None
+    except LookupError:  # an XML declaration naming an encoding Python does not know
+        raise FormatError(f"{WHAT_XML}: its XML declaration names an unknown encoding") from None
     if root.tag != "KeePassFile":
         raise FormatError(f"{WHAT_XML}: not a KeePass XML file")
     recycle_bin = (root.findtext("Meta/RecycleBinUUID") or "").strip()

@@ -206,3 +206,12 @@ def test_password_manager_csvs_are_not_taken_for_uri_lists(header, says):
     row = ",".join(["x"] * 4 + [otpauth("totp", "A:a", B32_SHA1)] + ["x"] * 4)
     with pytest.raises(UserError, match=says):
         parse(f"{header}\n{row}\n".encode())
+
+
+def test_keepass_xml_naming_an_unknown_encoding_is_one_line():
+    """Found by the mutation test: `encoding="ATF-8"` raised LookupError out of the XML parser."""
+    from companion.errors import UserError
+    from companion.formats import keepass
+
+    with pytest.raises(UserError, match="unknown encoding"):
+        keepass.parse_xml(b'<?xml version="1.0" encoding="ATF-8"?>\n<KeePassFile/>')
