@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from companion.formats import aegis, andotp, bitwarden, keepass, otpc_json, twofas
+from companion.formats import (
+    aegis,
+    andotp,
+    archives,
+    bitwarden,
+    keepass,
+    lastpass,
+    onepassword,
+    otpc_json,
+    proton,
+    twofas,
+)
 from companion.formats.csvfile import is_bitwarden, is_keepass
 from companion.formats.qr_image import is_image
 from companion.formats.records import FormatError, load_json
@@ -19,6 +30,12 @@ def _json_format(doc: object) -> str | None:
         return "bitwarden-json"
     if andotp.looks_like(doc):
         return "andotp"
+    if onepassword.looks_like(doc):
+        return "1password-1pux"
+    if proton.looks_like_pass(doc):
+        return "protonpass-json"
+    if proton.looks_like_authenticator(doc):
+        return "proton-authenticator"
     return None
 
 
@@ -26,11 +43,8 @@ def detect(data: bytes) -> str:
     """The format name of `data`, or FormatError saying what it looked like."""
     if is_image(data):
         return "qr"
-    if data.startswith(b"PK\x03\x04"):
-        raise FormatError(
-            "this is a zip archive, which we do not read: if it holds an export listed by "
-            "`otpc import --help`, unpack it and import that file"
-        )
+    if archives.is_zip(data):
+        return archives.zip_format(data)
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"otpauth://", b"otpauth-migration://")):
         return "otpauth"
@@ -47,14 +61,19 @@ def detect(data: bytes) -> str:
     if is_keepass(data):
         return "keepassxc-csv"
     if is_text(data):
+        for is_app_csv, name in _CSV_FORMATS:
+            if is_app_csv(data):
+                return name
+        if proton.pgp_message(data):
+            raise FormatError(proton.pgp_message(data))
         unknown_csv = csv_we_do_not_read(data)
         if unknown_csv:
             raise FormatError(unknown_csv)
         if b"otpauth://" in data[:4096] or b"otpauth-migration://" in data[:4096]:
             return "otpauth"
         raise FormatError(
-            "unrecognised file: expected otpauth URIs, a QR image, or an Aegis, 2FAS, Bitwarden, "
-            "KeePass(XC), andOTP or OTP Companion export"
+            "unrecognised file: expected otpauth URIs, a QR image, or one of the exports listed by "
+            "`otpc import --help` (docs/import.md)"
         )
     known = binary_kind(data)
     if known:
@@ -99,12 +118,16 @@ def binary_kind(data: bytes) -> str:
     return ""
 
 
-# CSV exports holding otpauth URIs that we do not read yet (they used to pass for URI lists).
-_CSV_APPS = (
-    ({"title", "otpauth"}, "a 1Password CSV export"),
-    ({"name", "totp", "vault"}, "a Proton Pass CSV export"),
-    ({"url", "username", "password", "totp", "extra", "grouping"}, "a LastPass CSV export"),
+# Password managers' CSVs, by their header (they hold otpauth URIs, so they must never pass for
+# URI lists: issue 12 item 9).
+_CSV_FORMATS = (
+    (onepassword.is_csv, "1password-csv"),
+    (proton.is_pass_csv, "protonpass-csv"),
+    (lastpass.is_csv, "lastpass-csv"),
 )
+
+# CSV exports holding otpauth URIs that we do not read yet: (header columns, what it is).
+_CSV_APPS: tuple[tuple[set[str], str], ...] = ()
 
 
 def csv_we_do_not_read(data: bytes) -> str:

@@ -45,6 +45,15 @@ FORMATS: tuple[Format, ...] = (
     Format("andotp", "andOTP", "andotp", "parse", "", "read (old and new)"),
     Format("otpc-json", "OTP Companion's own export", "otpc_json", "parse", "dump",
            "read and write", aliases=("json",)),
+    # 1Password, Proton, LastPass (issue 12 item 2, first half)
+    Format("1password-1pux", "1Password 1PUX (zip, or its export.data)", "onepassword",
+           "parse_1pux"),
+    Format("1password-csv", "1Password CSV", "onepassword", "parse_csv"),
+    Format("protonpass-json", "Proton Pass JSON (zip, or its data.json)", "proton",
+           "parse_pass_json"),
+    Format("protonpass-csv", "Proton Pass CSV", "proton", "parse_pass_csv"),
+    Format("proton-authenticator", "Proton Authenticator JSON", "proton", "parse_authenticator"),
+    Format("lastpass-csv", "LastPass CSV", "lastpass", "parse_csv"),
 )
 
 BY_NAME = {f.name: f for f in FORMATS}

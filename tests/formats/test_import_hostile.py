@@ -194,18 +194,17 @@ def test_qr_image_without_the_qr_extra_says_how_to_install_it(monkeypatch):
         parse(image)
 
 
-@pytest.mark.parametrize("header,says", [
-    ("Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes", "1Password CSV"),
+@pytest.mark.parametrize("header,fmt", [
+    ("Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes", "1password-csv"),
     ("type,name,url,email,username,password,note,totp,createTime,modifyTime,vault",
-     "Proton Pass CSV"),
+     "protonpass-csv"),
 ])
-def test_password_manager_csvs_are_not_taken_for_uri_lists(header, says):
+def test_password_manager_csvs_are_not_taken_for_uri_lists(header, fmt):
     """Issue 12 defect 9: these CSVs hold otpauth URIs in a column and were read as URI lists."""
     from importgen import otpauth
 
     row = ",".join(["x"] * 4 + [otpauth("totp", "A:a", B32_SHA1)] + ["x"] * 4)
-    with pytest.raises(UserError, match=says):
-        parse(f"{header}\n{row}\n".encode())
+    assert parse(f"{header}\n{row}\n".encode()).format == fmt
 
 
 def test_keepass_xml_naming_an_unknown_encoding_is_one_line():
