@@ -60,10 +60,10 @@ def detect(data: bytes) -> str:
         return "bitwarden-csv"
     if is_keepass(data):
         return "keepassxc-csv"
+    for is_app_csv, name in _CSV_FORMATS:  # by header, so a Latin-1 file is not "encrypted"
+        if is_app_csv(data):
+            return name
     if is_text(data):
-        for is_app_csv, name in _CSV_FORMATS:
-            if is_app_csv(data):
-                return name
         if proton.pgp_message(data):
             raise FormatError(proton.pgp_message(data))
         unknown_csv = csv_we_do_not_read(data)
