@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from companion.formats.bitwarden import totp_params
-from companion.formats.records import Item, guarded, label_text
+from companion.formats.records import Item, guarded
 
 
 def login_items(
@@ -47,9 +47,8 @@ def login_items(
         return [base]
     out = [guarded(number, with_otp, base, values[0])]
     for extra in values[1:]:
-        more = replace(base, password="", notes="", warnings=(
-            *warnings, f"{label_text(base.title)} holds several one-time passwords: this one is "
-            "a separate entry"))
+        more = replace(base, password="", notes="",
+                       warnings=(*warnings, "another one-time password of the same item"))
         out.append(guarded(number, with_otp, more, extra))
     return out
 
