@@ -50,7 +50,7 @@ FORMATS: tuple[Format, ...] = (
            "parse_1pux"),
     Format("1password-csv", "1Password CSV", "onepassword", "parse_csv"),
     Format("protonpass-json", "Proton Pass JSON (zip, or its data.json)", "proton",
-           "parse_pass_json"),
+           "parse_pass_json", "", "decrypt with gpg first"),
     Format("protonpass-csv", "Proton Pass CSV", "proton", "parse_pass_csv"),
     Format("proton-authenticator", "Proton Authenticator JSON", "proton", "parse_authenticator"),
     Format("lastpass-csv", "LastPass CSV", "lastpass", "parse_csv"),
