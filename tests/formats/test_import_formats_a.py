@@ -306,3 +306,22 @@ def test_csvs_holding_uris_are_detected_as_themselves(header, fmt):
     uri = otpauth("totp", "A:a", B32_SHA1)
     data = op_csv([[uri] * len(header)], header=header)
     assert detect(data) == fmt
+
+
+def test_1pux_password_items_single_url_and_older_fields():
+    """A "Password" item keeps its secret in details.password; an item with only overview.url;
+    a Proton Pass login from before itemUsername (content.username)."""
+    pw_item = op_item("WiFi key", category="005", totps=[B32_SHA1])
+    pw_item["details"]["password"] = "hunter2"
+    url_only = op_item("Old site", username="u", totps=[B32_OTHER])
+    url_only["overview"] = {"title": "Old site", "url": "https://old.example"}
+    first, second = parse(onepux(op_export_data([op_vault("V", [pw_item, url_only])]))).items
+    assert first.password == "hunter2" and code(first.otp, T) == expected(B32_SHA1)
+    assert second.urls == ("https://old.example",) and code(second.otp, T) == expected(B32_OTHER)
+
+    old = pp_item("Legacy", password="p", totp=B32_SHA1)
+    content = old["data"]["content"]
+    del content["itemUsername"], content["itemEmail"]
+    content["username"] = "legacy-user"
+    (item,) = parse(json.dumps(pp_export({"V": [old]})).encode()).items
+    assert item.username == "legacy-user" and item.otp.account == "legacy-user"
