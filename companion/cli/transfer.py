@@ -21,9 +21,10 @@ PROGRESS_FROM = 200  # items; below this an import is instant
 
 IMPORT_HELP = f"""Import OTP secrets and password entries from FILE_OR_URI.
 
-FILE_OR_URI is a file (otpauth URI list, Google Authenticator export URIs, a PNG/JPEG with QR
-codes, Aegis, 2FAS, Bitwarden JSON/CSV, KeePassXC CSV / KeePass XML, andOTP, or an `otpc export`
-JSON file; the format is detected from the content), '-' for stdin, or a single otpauth:// URI
+FILE_OR_URI is a file in one of the --format formats below (otpauth URI lists, QR images,
+authenticator apps' and password managers' exports, an `otpc export` file; docs/import.md says
+how to export from each app; the format is detected from the content), '-' for stdin, or a single
+otpauth:// URI
 (beware: a URI on the command line is visible to other local users and in shell history).
 
 Everything is parsed first; then all entries are added in one transaction: any error leaves the
