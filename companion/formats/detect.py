@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from companion.formats import aegis, andotp, bitwarden, keepass, otpc_json, twofas
+from companion.formats import (
+    aegis,
+    andotp,
+    bitwarden,
+    ente,
+    freeotp,
+    keepass,
+    otpc_json,
+    raivo,
+    stratum,
+    twofas,
+)
 from companion.formats.csvfile import is_bitwarden, is_keepass
 from companion.formats.qr_image import is_image
 from companion.formats.records import FormatError, load_json
@@ -17,6 +28,14 @@ def _json_format(doc: object) -> str | None:
         return "2fas"
     if bitwarden.looks_like(doc):
         return "bitwarden-json"
+    if ente.looks_like(doc):
+        return "ente"
+    if freeotp.looks_like(doc):
+        return "freeotp"
+    if stratum.looks_like(doc):
+        return "stratum"
+    if raivo.looks_like(doc):  # before andOTP: both are arrays of objects with a secret
+        return "raivo"
     if andotp.looks_like(doc):
         return "andotp"
     return None
@@ -26,7 +45,11 @@ def detect(data: bytes) -> str:
     """The format name of `data`, or FormatError saying what it looked like."""
     if is_image(data):
         return "qr"
+    if stratum.is_encrypted(data):
+        return "stratum"
     if data.startswith(b"PK\x03\x04"):
+        if raivo.is_zip(data):
+            return "raivo"
         raise FormatError(
             "this is a zip archive, which we do not read: if it holds an export listed by "
             "`otpc import --help`, unpack it and import that file"
@@ -42,6 +65,8 @@ def detect(data: bytes) -> str:
         raise FormatError("a JSON file, but not one of the formats we import")
     if keepass.is_xml(data):
         return "keepass-xml"
+    if freeotp.is_xml(data):
+        return "freeotp"
     if is_bitwarden(data):
         return "bitwarden-csv"
     if is_keepass(data):
