@@ -311,3 +311,64 @@ def gcm_open(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, aad: bytes | N
 def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes | None = None) -> bytes:
     """AES-256-GCM with a caller-chosen (fresh random) nonce: ciphertext ‖ tag."""
     return AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+# libsodium's crypto_pwhash (Argon2id v1.3, one lane, memlimit in bytes), as Ente Auth writes it.
+# Ente starts at libsodium's "sensitive" cost (1 GiB, 4 passes) and on smaller phones halves the
+# memory while doubling the passes, keeping memory × passes constant: cap both the memory and
+# that product, not the pass count alone.
+SODIUM_MAX_MEMLIMIT = 1024 * 1024 * 1024
+SODIUM_MAX_WORK = SODIUM_MAX_MEMLIMIT * 4  # bytes × passes
+SODIUM_MIN_MEMLIMIT = 8 * 1024
+
+
+def sodium_argon2id_capped(password: str, salt: bytes, opslimit: object, memlimit: object) -> bytes:
+    ops = _positive(opslimit, "Argon2id opsLimit")
+    mem = _positive(memlimit, "Argon2id memLimit")
+    if mem > SODIUM_MAX_MEMLIMIT or mem * ops > SODIUM_MAX_WORK:
+        raise KdfLimitError(
+            f"Argon2id parameters (memLimit {mem:,} bytes, opsLimit {ops}) exceed our limits "
+            "(1 GiB, and memory × passes at most 1 GiB × 4, what Ente writes)"
+        )
+    if mem < SODIUM_MIN_MEMLIMIT or len(salt) != 16:
+        raise KdfLimitError("Argon2id memLimit below libsodium's minimum, or a salt that is not 16 bytes")
+    kdf = Argon2id(salt=salt, length=32, iterations=ops, lanes=1, memory_cost=mem // 1024)
+    return kdf.derive(password.encode("utf-8"))
+
+
+def secretstream_open(key: bytes, header: bytes, ciphertext: bytes) -> bytes | None:
+    """One message of libsodium's crypto_secretstream_xchacha20poly1305 (what Ente Auth seals its
+    export with; the message may carry the MESSAGE or the FINAL tag). None when authentication
+    fails. PyNaCl wraps libsodium itself: the construction is not re-implemented here."""
+    from nacl import bindings
+    from nacl.exceptions import CryptoError
+    from nacl.exceptions import ValueError as NaclValueError
+
+    if len(header) != bindings.crypto_secretstream_xchacha20poly1305_HEADERBYTES:
+        return None
+    if len(ciphertext) < bindings.crypto_secretstream_xchacha20poly1305_ABYTES:
+        return None
+    state = bindings.crypto_secretstream_xchacha20poly1305_state()
+    try:
+        bindings.crypto_secretstream_xchacha20poly1305_init_pull(state, header, key)
+        plain, _tag = bindings.crypto_secretstream_xchacha20poly1305_pull(state, ciphertext)
+    except (CryptoError, NaclValueError):
+        return None
+    return plain
+
+
+def cbc_pkcs7_open(key: bytes, iv: bytes, ciphertext: bytes) -> bytes | None:
+    """AES-CBC with PKCS#7 padding and no MAC (legacy formats only). None for a wrong length or
+    bad padding, which is all a wrong key can be told by."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    if len(iv) != 16 or not ciphertext or len(ciphertext) % 16:
+        return None
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        return None

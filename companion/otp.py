@@ -17,7 +17,12 @@ from companion.errors import UserError
 
 TYPES = ("totp", "hotp", "steam")
 ALGORITHMS = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
-MIN_DIGITS, MAX_DIGITS = 6, 10
+# What a vault holds: 4 to 10 digits, the range OTP apps use (Aegis and KeePassXC allow 1-10,
+# pyotp has no minimum; 4- and 5-digit codes exist on some hardware-token replacements).
+MIN_DIGITS, MAX_DIGITS = 4, 10
+# Below this a code is easy to guess (1 in 10,000 for 4 digits): `otp set` and `import` ask for
+# --force, as they do for secrets under 80 bits. Our own export restores them without it.
+USUAL_MIN_DIGITS = 6
 MAX_PERIOD = 86_400
 STEAM_ALPHABET = "23456789BCDFGHJKMNPQRTVWXY"
 STEAM_DIGITS = 5
@@ -64,6 +69,15 @@ class OtpParams:
         return replace(self, type=kind, algorithm=algorithm)
 
 
+def require_usual_digits(params: OtpParams, *, force: bool) -> None:
+    """OtpError for a 4- or 5-digit TOTP/HOTP unless forced (Steam's 5 characters are its own)."""
+    if params.type != "steam" and int(params.digits) < USUAL_MIN_DIGITS and not force:
+        raise OtpError(
+            f"{params.digits}-digit codes are easy to guess; {USUAL_MIN_DIGITS} or more are usual "
+            "(use --force to accept them)"
+        )
+
+
 def canonical_algorithm(name: str) -> str:
     """'sha256', 'HMAC-SHA256', 'SHA-256' → 'SHA256'."""
     key = str(name).upper().replace("HMAC-", "").replace("HMAC", "").replace("-", "")
@@ -76,7 +90,12 @@ def hotp_code(secret: str, counter: int, algorithm: str = "SHA1", digits: int = 
     """RFC 4226 HOTP value for `counter`, zero-padded to `digits`."""
     digest = ALGORITHMS[canonical_algorithm(algorithm)]
     padded = secret + "=" * (-len(secret) % 8)
-    return _HOTP(padded, digits=digits, digest=digest).at(counter)
+    if digits >= 6:
+        return _HOTP(padded, digits=digits, digest=digest).at(counter)
+    # pyotp makes 6 to 10 digits only. Ten digits of the 31-bit truncated value are the value
+    # itself (it is < 2**31 < 10**10), so fewer digits are its last ones, as RFC 4226 defines.
+    value = int(_HOTP(padded, digits=10, digest=digest).at(counter))
+    return str(value % 10**digits).zfill(digits)
 
 
 def time_step(at: float, period: int) -> int:

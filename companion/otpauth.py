@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from companion.errors import UserError
 from companion.normalize import normalize_secret
-from companion.otp import OtpError, OtpParams
+from companion.otp import OtpError, OtpParams, require_usual_digits
 
 MAX_URI_LENGTH = 4096
 
@@ -88,7 +88,9 @@ def parse_uri(uri: str, *, force: bool = False) -> tuple[OtpParams, list[str]]:
     elif kind == "hotp":
         params = replace(params, period=30)
     try:
-        return params.checked(), warnings
+        params = params.checked()
+        require_usual_digits(params, force=force)
+        return params, warnings
     except OtpError as exc:
         raise OtpauthError(f"otpauth URI: {exc}") from None
 

@@ -49,12 +49,20 @@ def params_from_input(raw: str, *, kind, algorithm, digits, period, counter, iss
         if overrides:
             params = replace(params, **overrides)
             notes += (f"options override the URI's {', '.join(sorted(overrides))}",)
-        return params.checked(), notes, tuple(warnings)
+        return checked(params, force), notes, tuple(warnings)
     n = normalize_secret(raw, force=force)
     params = OtpParams(secret=n.secret, **overrides)
     if params.type == "steam":
         params = replace(params, digits=5)
-    return params.checked(), n.notes, n.warnings
+    return checked(params, force), n.notes, n.warnings
+
+
+def checked(params, force: bool):
+    from companion.otp import require_usual_digits
+
+    params = params.checked()
+    require_usual_digits(params, force=force)
+    return params
 
 
 @click.group()
@@ -68,12 +76,14 @@ def otp() -> None:
 @click.option("--type", "kind", type=click.Choice(["totp", "hotp", "steam"], case_sensitive=False),
               default=None, help="Default totp (or the URI's).")
 @click.option("--algorithm", default=None, help="SHA1 (default), SHA256 or SHA512.")
-@click.option("--digits", type=int, default=None, help="6 (default) to 10.")
+@click.option("--digits", type=int, default=None,
+              help="6 (default) to 10; 4 or 5 with --force.")
 @click.option("--period", type=int, default=None, help="TOTP period in seconds, 1-86400 (30).")
 @click.option("--counter", type=int, default=None, help="HOTP: the next counter value (0).")
 @click.option("--issuer", default=None, help="Service name (default: the entry's title).")
 @click.option("--account", default=None, help="Account name (default: the entry's username).")
-@click.option("--force", is_flag=True, help="Accept a secret shorter than 80 bits.")
+@click.option("--force", is_flag=True,
+              help="Accept a secret shorter than 80 bits, or 4-5 digit codes.")
 @click.option("--yes", is_flag=True, help="Replace an existing OTP without asking.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state

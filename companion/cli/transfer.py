@@ -104,6 +104,43 @@ def print_table(rows) -> None:
     console().print(table)
 
 
+def vault_refusal(row) -> str:
+    """Why the vault would refuse this row ("" if it takes it), found with the vault's own checks
+    before anything is written: one such entry is skipped and listed, not a reason to abort a
+    500-entry import half-way (--strict still refuses the whole file)."""
+    from companion.otp import OtpError
+    from companion.vault.validate import clean_name, clean_text, clean_urls
+
+    item = row.item
+    try:
+        clean_name(row.customer, "customer name")
+        clean_name(row.title, "title")
+        clean_text(item.customer_notes, "customer notes")
+        for value, what in ((item.username, "username"), (item.password, "password"),
+                            (item.notes, "notes")):
+            clean_text(value, what)
+        clean_urls(item.urls)
+        for tag in item.tags:
+            clean_text(tag, "tag")
+        if item.otp is not None:
+            item.otp.checked()
+    except (UserError, OtpError) as exc:
+        return str(exc)
+    return ""
+
+
+def refuse_unrepresentable(rows) -> list:
+    from dataclasses import replace
+
+    from companion.formats.plan import IMPORT, REFUSED
+
+    out = []
+    for row in rows:
+        why = vault_refusal(row) if row.status == IMPORT else ""
+        out.append(replace(row, status=REFUSED, reason=why) if why else row)
+    return out
+
+
 def write_rows(vault, rows) -> None:
     """Add every IMPORT row inside one transaction; any failure rolls all of it back."""
     from companion.formats.plan import IMPORT
@@ -171,9 +208,11 @@ def write_rows(vault, rows) -> None:
     help="KeePass: the customer is the Nth nested group (1 = first below the root) instead of "
     "the full group path.",
 )
-@click.option("--force", is_flag=True, help="Accept OTP secrets shorter than 80 bits.")
+@click.option("--force", is_flag=True,
+              help="Accept OTP secrets shorter than 80 bits and 4-5 digit codes.")
 @click.option(
-    "--strict", is_flag=True, help="Import nothing if any entry would be skipped as refused."
+    "--strict", is_flag=True,
+    help="Import nothing if any entry would be refused (by default it is skipped and listed).",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -205,6 +244,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
         default_customer=DEFAULT_CUSTOMER,
         customer_from_group=customer_from_group or 0,
     )
+    rows = refuse_unrepresentable(rows)
     refused = [r for r in rows if r.status == REFUSED]
     if refused and (strict or len(refused) == len(rows)):
         first = refused[0]

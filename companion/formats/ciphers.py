@@ -38,6 +38,15 @@ def argon2id_key(
         raise FormatError(f"{what}: {exc}") from None
 
 
+def sodium_argon2id_key(
+    password: str, salt: bytes, opslimit: object, memlimit: object, what: str
+) -> bytes:
+    try:
+        return crypto.sodium_argon2id_capped(password, salt, opslimit, memlimit)
+    except crypto.KdfLimitError as exc:
+        raise FormatError(f"{what}: {exc}") from None
+
+
 def gcm_open(
     key: bytes, nonce: bytes, ciphertext_and_tag: bytes, what: str, aad: bytes | None = None
 ) -> bytes | None:

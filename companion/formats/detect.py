@@ -7,11 +7,15 @@ from companion.formats import (
     andotp,
     archives,
     bitwarden,
+    ente,
+    freeotp,
     keepass,
     lastpass,
     onepassword,
     otpc_json,
     proton,
+    raivo,
+    stratum,
     twofas,
 )
 from companion.formats.csvfile import is_bitwarden, is_keepass
@@ -28,6 +32,14 @@ def _json_format(doc: object) -> str | None:
         return "2fas"
     if bitwarden.looks_like(doc):
         return "bitwarden-json"
+    if ente.looks_like(doc):
+        return "ente"
+    if freeotp.looks_like(doc):
+        return "freeotp"
+    if stratum.looks_like(doc):
+        return "stratum"
+    if raivo.looks_like(doc):  # before andOTP: both are arrays of objects with a secret
+        return "raivo"
     if andotp.looks_like(doc):
         return "andotp"
     if onepassword.looks_like(doc):
@@ -43,7 +55,11 @@ def detect(data: bytes) -> str:
     """The format name of `data`, or FormatError saying what it looked like."""
     if is_image(data):
         return "qr"
+    if stratum.is_encrypted(data):
+        return "stratum"
     if archives.is_zip(data):
+        if raivo.is_zip(data):  # password-protected members: before the generic zip reading
+            return "raivo"
         return archives.zip_format(data)
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"otpauth://", b"otpauth-migration://")):
@@ -56,6 +72,8 @@ def detect(data: bytes) -> str:
         raise FormatError("a JSON file, but not one of the formats we import")
     if keepass.is_xml(data):
         return "keepass-xml"
+    if freeotp.is_xml(data):
+        return "freeotp"
     if is_bitwarden(data):
         return "bitwarden-csv"
     if is_keepass(data):

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field, replace
 
 from companion.errors import UserError
 from companion.normalize import normalize_secret
-from companion.otp import OtpError, OtpParams
+from companion.otp import OtpError, OtpParams, require_usual_digits
 from companion.otpauth import parse_uri
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # no real export comes near this
 MAX_ITEMS = 100_000
 MAX_FIELD_CHARS = 64 * 1024  # one title, note or password
-# `import --force`: accept secrets shorter than 80 bits, as `otp set --force` does. Our own export
+# `import --force`: accept secrets shorter than 80 bits and 4-5 digit codes, as `otp set --force`
+# does. Our own export
 # always accepts them (the user accepted them once already); set by formats.parse.
 ACCEPT_SHORT_SECRETS: ContextVar[bool] = ContextVar("accept_short_secrets", default=False)
 
@@ -170,7 +171,9 @@ def otp_from_fields(
             params = replace(params, algorithm="SHA1", period=30, digits=5)
         elif kind == "hotp":
             params = replace(params, period=30)
-        return params.checked(), list(normalized.warnings)
+        params = params.checked()
+        require_usual_digits(params, force=ACCEPT_SHORT_SECRETS.get())
+        return params, list(normalized.warnings)
     except (UserError, OtpError) as exc:
         raise item_error(number, label, str(exc)) from None
     except ValueError as exc:

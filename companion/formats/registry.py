@@ -43,6 +43,12 @@ FORMATS: tuple[Format, ...] = (
     Format("keepassxc-csv", "KeePassXC CSV", "keepass", "parse_csv"),
     Format("keepass-xml", "KeePass / KeePassXC XML", "keepass", "parse_xml"),
     Format("andotp", "andOTP", "andotp", "parse", "", "read (old and new)"),
+    Format("ente", "Ente Auth encrypted export (its plain export is `otpauth`)", "ente", "parse",
+           "", "read"),
+    Format("freeotp", "FreeOTP+ JSON / FreeOTP 1.x tokens.xml", "freeotp", "parse"),
+    Format("stratum", "Authenticator Pro / Stratum backup", "stratum", "parse", "",
+           "read (current and legacy)"),
+    Format("raivo", "Raivo OTP (zip, or its JSON)", "raivo", "parse", "", "read (AES or ZipCrypto zip)"),
     Format("otpc-json", "OTP Companion's own export", "otpc_json", "parse", "dump",
            "read and write", aliases=("json",)),
     # 1Password, Proton, LastPass (issue 12 item 2, first half)

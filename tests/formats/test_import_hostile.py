@@ -111,7 +111,8 @@ def test_truncated_migration_payload():
 
 
 @pytest.mark.parametrize("field,value,reason", [
-    ("digits", 4, "digits must be 6 to 10"),
+    ("digits", 4, "4-digit codes are easy to guess"),
+    ("digits", 3, "digits must be 4 to 10"),
     ("period", 0, "period must be"),
     ("algo", "MD5", "unsupported algorithm"),
     ("secret", "", "secret is empty"),
