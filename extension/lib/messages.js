@@ -11,7 +11,7 @@ const MIN_SECRET_CHARS = 16; // 80 bits, what the companion requires
  * "otpc pair" in quotes (messages come from the companion and the worker, which write for terminals).
  */
 export function sentence(text) {
-  let s = String(text ?? "").trim().replace(/`([^`]*)`/g, "\u201c$1\u201d").replaceAll("`", "");
+  let s = String(text ?? "").trim().replace(/`([^`]*)`/g, "\u201c$1\u201d").replace(/`/g, "");
   if (!s) return "";
   s = s[0].toUpperCase() + s.slice(1);
   return /[.!?\u201d)]$/.test(s) ? s : `${s}.`;
@@ -44,7 +44,7 @@ export function secretProblem(typed) {
   let padding = false;
   for (let i = 0; i < all.length; i++) {
     const ch = all[i];
-    if (/[\s-]/.test(ch)) continue;
+    if (" \t\r\n-".includes(ch)) continue; // what the companion removes before decoding
     if (ch === "=") {
       padding = true;
       continue;
