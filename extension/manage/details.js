@@ -24,10 +24,11 @@ export async function details(entryId) {
   markSelected(entry.id);
   const otp = entry.otp;
   const view = new CodeView(entry, { ids: { code: "reveal-code", secs: "reveal-secs" }, onError: fail });
-  view.conceal("");
   const copyButton = view.copyButton({ class: "hidden", id: "copy-otp" });
+  const shownCode = h("div", { class: "shown-code hidden" }, view.code, view.indicator); // nothing until asked
   const reveal = h("button", { type: "button", id: "reveal-otp", onclick: async () => {
     if (!await view.request()) return;
+    shownCode.classList.remove("hidden");
     copyButton.classList.remove("hidden");
     if (view.isHotp) reveal.textContent = "Next code";
     else reveal.classList.add("hidden");
@@ -43,7 +44,7 @@ export async function details(entryId) {
         h("dt", {}, "Notes"), h("dd", { class: "notes" }, entry.notes || "\u2014"),
         h("dt", {}, "OTP"), h("dd", { id: "otp-summary" }, otpSummary(otp))),
       h("div", { class: "otp-box" },
-        otp ? view.code : null, otp ? view.indicator : null,
+        otp ? shownCode : null,
         h("div", { class: "buttons" },
           otp ? reveal : null, otp ? copyButton : null,
           h("button", { type: "button", class: "primary writable", id: "edit-otp", onclick: () => otpForm(entry) }, otp ? "Edit OTP" : "Set up OTP"),
