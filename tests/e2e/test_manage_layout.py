@@ -5,9 +5,11 @@ Each state is photographed into docs/screenshots/."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from PIL import Image
 
 from tests.e2e.test_screenshots import shot
 
@@ -92,4 +94,25 @@ def test_secret_errors_count_positions_as_typed_and_start_with_a_capital(paired,
     assert error[0].isupper() and error.endswith("."), error
     assert "`" not in error
     assert json.loads(companion.cli("entry", "list", "--json")) == before  # nothing was changed
+    page.close()
+
+
+def test_a_toast_from_the_otp_pop_up_shows_above_the_dialog(paired):
+    """A modal dialog covers the page; the toast its Copy button raises must still be seen, and in the
+    top bar, not over the code."""
+    page = open_manage(paired, 1400)
+    page.locator("tr", has_text="Admin portal").locator("button[data-act=otp]").click()
+    page.wait_for_selector("#otp-code[data-code]")
+    shot(page, "manage-otp-popup")
+    page.add_style_tag(content="#toast { background: rgb(0, 200, 0) !important; }")  # a colour nothing else has
+    page.locator("dialog button[data-act=copy]").click()
+    page.wait_for_selector("#toast:has-text('Copied'):not(.hidden)")
+    toast, code = box(page, "#toast"), box(page, "#otp-code")
+    # what is painted there: the toast's own colour, not the page dimmed by the dialog's backdrop
+    # (hit-testing cannot tell: a modal dialog makes everything outside it inert)
+    corner = Image.open(io.BytesIO(page.screenshot(clip={"x": toast["x"] + 2, "y": toast["y"] + toast["height"] - 4,
+                                                         "width": 1, "height": 1}))).convert("RGB").getpixel((0, 0))
+    assert corner == (0, 200, 0), corner
+    assert toast["y"] + toast["height"] <= box(page, "header.top")["height"] + 1
+    assert toast["y"] + toast["height"] <= code["y"]
     page.close()
