@@ -163,7 +163,7 @@ function errorFrom(status, body) {
   if (status === 429) return new CompanionError("rate_limited", "Too many attempts; wait a minute.", { status, error });
   if (status === 403 && error === "read_only") {
     return new CompanionError("read_only", `The companion refused the change: ${message.replace(/\.$/, "")}. `
-      + "This browser's pairing allows no such edits (see `otpc clients scope`).", { status, error });
+      + "This browser's pairing allows no such edits (see \u201cotpc clients scope\u201d).", { status, error });
   }
   return new CompanionError(status === 403 && error === "forbidden" ? "forbidden" : "http", message, { status, error });
 }
@@ -187,15 +187,15 @@ export async function pair({ baseUrl, origin, typedCode, clientName, fetchFn = f
   const initRes = await post(fetchFn, `${baseUrl}/v1/pair/init`,
     JSON.stringify({ client_pub: clientPub, client_nonce: clientNonce, client_name: clientName }), {});
   const init = await initRes.json().catch(() => ({}));
-  if (initRes.status === 409) throw new CompanionError("pairing_closed", "No pairing window is open: run `otpc pair` and use the code it prints within 2 minutes.", { status: 409 });
+  if (initRes.status === 409) throw new CompanionError("pairing_closed", "No pairing window is open: run \u201cotpc pair\u201d and use the code it prints within 2 minutes.", { status: 409 });
   if (!initRes.ok) throw errorFrom(initRes.status, init);
   const secrets = await pairingSecrets({ privateKey, origin, clientPub, serverPub: init.server_pub,
     clientNonce, serverNonce: init.server_nonce, txn: init.txn, code });
   const confirmRes = await post(fetchFn, `${baseUrl}/v1/pair/confirm`,
     JSON.stringify({ txn: init.txn, client_mac: await clientConfirmMac(secrets.raw.clientConfirm, secrets.th) }), {});
   const confirm = await confirmRes.json().catch(() => ({}));
-  if (confirmRes.status === 403) throw new CompanionError("pairing_failed", "The companion refused that code. Check it, or run `otpc pair` again for a new one.", { status: 403 });
-  if (confirmRes.status === 409) throw new CompanionError("pairing_closed", "The pairing window closed: run `otpc pair` again.", { status: 409 });
+  if (confirmRes.status === 403) throw new CompanionError("pairing_failed", "The companion refused that code. Check it, or run \u201cotpc pair\u201d again for a new one.", { status: 403 });
+  if (confirmRes.status === 409) throw new CompanionError("pairing_closed", "The pairing window closed: run \u201cotpc pair\u201d again.", { status: 409 });
   if (!confirmRes.ok) throw errorFrom(confirmRes.status, confirm);
   const genuine = typeof confirm.client_id === "string" && typeof confirm.server_mac === "string"
     && await verifyServerConfirm(secrets.raw.serverConfirm, secrets.th, confirm.client_id, confirm.server_mac);

@@ -1,7 +1,9 @@
 // Puts a code into the page's fields so that frameworks notice, and answers the service worker.
 // Listens only to our own extension (sender.id); never reads or forwards page messages.
 // A classic script loaded after detect.js; fills only when the service worker asks, which happens
-// only after a user action (popup button, keyboard shortcut, context menu).
+// only after a user action (popup button, keyboard shortcut, context menu). The worker finds the field
+// itself (background/frames.js runs detect.js's findTarget in every frame), so "otpc-fill" is the one
+// message this script answers.
 (() => {
   "use strict";
   if (globalThis.OTPC_FILL_LOADED) return;
@@ -85,12 +87,6 @@
 
   ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (sender.id !== ext.runtime.id || sender.tab) return false;
-    if (message?.op === "otpc-probe") {
-      const target = targetFor(message);
-      sendResponse({ found: Boolean(target), kind: target?.kind ?? null, score: target?.score ?? 0,
-        fields: target?.elements.length ?? 0 });
-      return false;
-    }
     if (message?.op === "otpc-fill" && typeof message.code === "string") {
       const target = targetFor(message);
       if (!target) {

@@ -27,14 +27,24 @@ export async function ask(op, fields = {}) {
   return reply.value;
 }
 
-/** A one-line message at the bottom of the page for a few seconds. */
+/**
+ * A one-line message for a few seconds, where the page's CSS puts it (over the top bar). A toast with
+ * the popover attribute is shown in the top layer, so an open modal dialog does not hide it.
+ */
 export function toast(text, kind = "") {
   const el = document.getElementById("toast");
   if (!el) return;
   el.textContent = text;
   el.className = `toast ${kind}`;
+  if (el.popover && typeof el.showPopover === "function") {
+    if (el.matches(":popover-open")) el.hidePopover();
+    el.showPopover();
+  }
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => el.classList.add("hidden"), 2600);
+  toast.timer = setTimeout(() => {
+    el.classList.add("hidden");
+    if (el.popover && el.matches(":popover-open")) el.hidePopover();
+  }, 2600);
 }
 
 /** A terminal command shown with its own copy button. */

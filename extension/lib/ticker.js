@@ -57,7 +57,7 @@ function paint(item) {
     view.bar.dataset.fraction = c.fraction.toFixed(4);
   }
   view.code.classList.toggle("warn", c.warn);
-  if (view.secs) view.secs.textContent = `${secondsLabel(c.remaining)}s`;
+  if (view.secs) view.secs.textContent = `${secondsLabel(c.remaining)} s`;
   // A hidden page asks for nothing (issue 9.3): the next code is fetched when it is seen again.
   if (c.expired && !item.fetching && nowSeconds() >= (item.retryAt ?? 0) && document.visibilityState === "visible") {
     item.fetching = true;

@@ -71,7 +71,7 @@ $("site-form").addEventListener("submit", async (event) => {
   $("site").value = "";
 });
 $("unpair").addEventListener("click", async () => {
-  if (!confirm("Unpair this browser? It forgets its keys; to use it again, pair with a new `otpc pair` code. (To revoke it on the companion too: `otpc clients revoke`.)")) return;
+  if (!confirm("Unpair this browser? It forgets its keys; to use it again, pair with a new \u201cotpc pair\u201d code. (To revoke it on the companion too: \u201cotpc clients revoke\u201d.)")) return;
   await ask("unpair");
   await showPairing();
 });

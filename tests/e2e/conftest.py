@@ -40,6 +40,9 @@ SECRET_GLOBEX = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
 SECRET_STEAM = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 SECRET_FAST = "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU"
 SECRET_HOOLI = "NBXW63DJMJQWI3LJNZSGKZDBOJ2GS3TH"
+SECRET_WAYNE = "O5QXS3TFMVXHIZLSOBZGS43FOMYTEMZU"
+# An entry title longer than a popup row: it must stay readable (issue 11.5).
+LONG_TITLE = "Microsoft 365 global administrator (break-glass) for the Wayne Enterprises production tenant"
 # RFC 4226 appendix D: the secret "12345678901234567890" and its HOTP codes for counters 0, 1, 2, ...
 SECRET_RFC4226 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 RFC4226_CODES = ["755224", "287082", "359152", "969429", "338314",
@@ -94,6 +97,12 @@ def seed_vault(path: Path) -> None:
     v.add_customer("Hooli")  # exactly one entry for hooli.test: the shortcut fills without asking
     v.add_entry("Hooli", "Console", username="ops@hooli.test", urls=["https://console.hooli.test/"])
     v.set_otp("Hooli/Console", OtpParams(type="totp", secret=SECRET_HOOLI).checked())
+    v.add_customer("Wayne Enterprises")  # a long title; two entries with an OTP and one without, one site
+    v.add_entry("Wayne Enterprises", LONG_TITLE, username="breakglass@wayne.test", urls=["https://portal.wayne.test/"])
+    v.set_otp(f"Wayne Enterprises/{LONG_TITLE}", OtpParams(type="totp", secret=SECRET_WAYNE).checked())
+    v.add_entry("Wayne Enterprises", "Azure portal", username="ops@wayne.test", urls=["https://portal.wayne.test/"])
+    v.set_otp("Wayne Enterprises/Azure portal", OtpParams(type="totp", secret=SECRET_ACME).checked())
+    v.add_entry("Wayne Enterprises", "Intranet wiki", username="ops", urls=["https://wiki.wayne.test/"])
     v.add_customer("Umbrella")  # HOTP, counters at 0; one entry per test file that uses them up
     for title, host in (("Door controller", "door"), ("Badge system", "badge")):
         v.add_entry("Umbrella", title, username="facilities", urls=[f"https://{host}.umbrella.test/"])

@@ -78,7 +78,7 @@ def test_several_matches_open_a_picker_and_nothing_is_filled_until_the_user_pick
     picker = paired.page_with("mode=pick")
     picker.set_viewport_size(PICKER_SIZE)  # headless ignores the window size windows.create asks for
     picker.wait_for_selector("#pick-note")
-    assert "2 entries match acme.test" in picker.inner_text("#pick-note")
+    assert "2 entries with a one-time code match acme.test" in picker.inner_text("#pick-note")
     assert picker.locator("#matches .title").all_inner_texts() == ["Admin portal", "Mail"]
     assert tab.input_value("#otp") == ""  # no silent guess
     picker.screenshot(path=artifacts / "picker-several.png")

@@ -40,6 +40,10 @@ def test_every_state_is_photographed(browser, companion, pages):
     page = browser.open_popup()
     page.wait_for_selector("body[data-state=not_paired]", timeout=10_000)
     shot(page, "popup-not-paired")
+    page.fill("#pair-code", "1234")  # mistyped: refused in the browser, in words
+    page.click("#pair-submit")
+    page.wait_for_selector("#pair-error:not(:empty)")
+    shot(page, "popup-pair-error")
     page.close()
     pair_through_popup(browser, companion)
 
@@ -53,7 +57,7 @@ def test_every_state_is_photographed(browser, companion, pages):
     page.locator("li.row .code[data-code]").first.wait_for()
     shot(page, "popup-ready")
     page.locator("li.row", has_text="Admin portal").locator("button[data-act=details]").click()
-    page.wait_for_selector("#details")
+    page.wait_for_selector("#details #reveal-code[data-code]")
     shot(page, "popup-details")
     page.close()
 
