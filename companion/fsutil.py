@@ -1,6 +1,6 @@
 """Writing files that hold secrets, safely in any directory (issue 9 #4, #5). Stdlib only.
 
-Every file the tool writes (vault side files, config, exports) goes through `atomic_write`:
+Every file the tool writes (vault side files, config, exports, unit files) goes through `write_private`:
 a random temp name created O_EXCL|O_NOFOLLOW 0600 in the target's directory (mkstemp), so another
 user cannot pre-create or symlink it; fchmod 0600, fsync, rename over the target, fsync the
 directory. Directories: the tool creates its own 0700 and never changes the mode of one it did
@@ -10,7 +10,6 @@ not create (a shared 2775 folder or a 1777 /tmp keeps its mode and sticky bit).
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import sys
 import tempfile
@@ -67,42 +66,24 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `data` atomically; the file is `mode` (0600) from its first byte."""
-    path = Path(path)
-    make_private_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if hasattr(os, "fchmod"):
-                os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    fsync_dir(path.parent)
+def write_private(path: Path, data: bytes, *, overwrite: bool, mode: int = 0o600) -> None:
+    """Put `data` at `path` atomically; the file is `mode` (0600) from its first byte.
 
-
-# Exports: like atomic_write, but never over an existing file unless asked (export -o without --force).
-def write_private(path: Path, data: bytes, *, overwrite: bool = False) -> None:
-    """Put `data` at `path` atomically with mode 0600. Without `overwrite`, an existing `path`
-    (even a dangling symlink) is refused. Every OS failure becomes one UserError line."""
+    The temp file has a random name in the target's directory, created O_EXCL|O_NOFOLLOW
+    (mkstemp), so another user can neither pre-create it nor plant a symlink there; fchmod,
+    fsync, then rename over `path` (`overwrite`) or hard-link to it, which refuses an existing
+    `path` even a dangling symlink (exports without --force). Missing parent directories are
+    created 0700. Every OS failure becomes one UserError line."""
     path = Path(path)
-    folder = path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
+        make_private_dirs(path.parent)
         if not overwrite and os.path.lexists(path):
-            raise UserError(f"{path} already exists: use --force to replace it")
-        fd = os.open(tmp, flags, 0o600)
+            raise FileExistsError
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(f.fileno(), mode)
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
@@ -117,7 +98,7 @@ def write_private(path: Path, data: bytes, *, overwrite: bool = False) -> None:
             except OSError:
                 pass
             raise
-        fsync_dir(folder)
+        fsync_dir(path.parent)
     except FileExistsError:
         raise UserError(f"{path} already exists: use --force to replace it") from None
     except IsADirectoryError:

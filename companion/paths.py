@@ -79,7 +79,7 @@ def is_private_dir(path: Path) -> bool:
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Atomically replace `path` with `data`, mode 0600 from the first byte (fsutil.atomic_write)."""
-    from companion.fsutil import atomic_write
+    """Atomically replace `path` with `data`, mode 0600 from the first byte (fsutil.write_private)."""
+    from companion.fsutil import write_private
 
-    atomic_write(path, data)
+    write_private(path, data, overwrite=True)

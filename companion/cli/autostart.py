@@ -84,11 +84,12 @@ def unit_text(vault: Path) -> str:
 
 
 def write_unit(vault: Path) -> Path:
+    """Write the unit through fsutil's writer: a random O_EXCL|O_NOFOLLOW temp name (the old fixed
+    `NAME.tmp` could be pre-created or symlinked by another user), 0600, atomic rename."""
+    from companion.fsutil import write_private
+
     path = unit_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(unit_text(vault))
-    os.replace(tmp, path)
+    write_private(path, unit_text(vault).encode(), overwrite=True)
     return path
 
 

@@ -76,6 +76,9 @@ class State:
 
     def read_password(self, prompt: str = "Master password", *, confirm: bool = False) -> str:
         """--password-stdin, then OTPC_PASSWORD, then a hidden prompt (never an argument)."""
+        from companion.hardening import forbid_core_dumps
+
+        forbid_core_dumps()  # the password is about to be in this process's memory
         if self.password_stdin:
             if self._stdin_password is None:
                 line = sys.stdin.readline()
@@ -105,7 +108,10 @@ class State:
     def vault(self, *, unlock: bool = True) -> Vault:
         """Open the vault (and unlock it: keyring slot first, then the password)."""
         if self._vault is None:
+            from companion.hardening import forbid_core_dumps
             from companion.vault import Vault
+
+            forbid_core_dumps()  # before any key or password is in this process (issue 9 #7)
 
             path = self.path
             if not Vault.exists(path):

@@ -50,7 +50,10 @@ def _ctx(request: web.Request):
 
 
 def _vault(request: web.Request):
-    return request.app[COMPANION].unlocked_vault()
+    """The unlocked vault. `"passive": true` in the body marks a refresh nobody asked for (the
+    popup's ticker): it is served but does not count as activity for the idle auto-lock."""
+    passive = _field(request["json"], "passive", bool, default=False)
+    return request.app[COMPANION].unlocked_vault(activity=not passive)
 
 
 def _actor(client) -> str:

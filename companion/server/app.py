@@ -163,11 +163,11 @@ def bind_loopback(port: int) -> socket.socket:
 async def serve(companion, on_ready=None) -> None:
     """Run until SIGINT/SIGTERM: the HTTP API, the control socket and the idle-lock timer.
     `on_ready()` is called once both listen (the CLI prints what to do next)."""
+    from companion.hardening import forbid_core_dumps
     from companion.server.connections import (
         KEEPALIVE_SECONDS,
         ConnectionRegistry,
         TrackedSockSite,
-        forbid_core_dumps,
         raise_open_file_limit,
     )
     from companion.server.control import start_control_server, stop_control_server

@@ -16,15 +16,16 @@ EXTENSION_ID = re.compile(r"[a-p]{32}")
 @dataclass
 class ServerConfig:
     port: int = DEFAULT_PORT
-    idle_lock_minutes: int = 15  # 0 = never auto-lock
+    idle_lock_minutes: int | float = 15  # 0 = never auto-lock; fractions allowed (0.5 = 30 s)
     dev_extension_ids: list[str] = field(default_factory=list)
     allow_http_unlock: bool = True
 
     def check(self) -> ServerConfig:
         if not isinstance(self.port, int) or not 1 <= self.port <= 65535:
             raise UserError(f"config: port must be 1..65535, not {self.port!r}")
-        if not isinstance(self.idle_lock_minutes, int) or self.idle_lock_minutes < 0:
-            raise UserError("config: idle_lock_minutes must be a whole number >= 0")
+        minutes = self.idle_lock_minutes
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 <= minutes < 1e6:
+            raise UserError("config: idle_lock_minutes must be a number of minutes >= 0")
         if not isinstance(self.allow_http_unlock, bool):
             raise UserError("config: allow_http_unlock must be true or false")
         for ext_id in self.dev_extension_ids:

@@ -146,22 +146,3 @@ class TrackedSockSite(web.SockSite):
             lambda: TrackedConnection(server(), self.registry), sock=self._sock,
             backlog=self._backlog,
         )
-
-
-def forbid_core_dumps() -> None:
-    """Issue 9 #7: no core file of a process that holds the unlocked vault's keys (RLIMIT_CORE 0),
-    and on Linux no ptrace/dump by other same-user processes (PR_SET_DUMPABLE 0)."""
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ImportError, ValueError, OSError):
-        pass
-    if not __import__("sys").platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-    except (OSError, AttributeError):
-        pass

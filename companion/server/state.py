@@ -81,10 +81,15 @@ class Companion:
     def locked(self) -> bool:
         return self.vault.is_locked
 
-    def unlocked_vault(self):
+    def unlocked_vault(self, *, activity: bool = True):
+        """The vault for a request; `activity=False` for refreshes nobody asked for (issue 9 #3:
+        a ticker polling `"passive": true` must not keep the vault open). A request that arrives
+        after the idle deadline finds it locked, whether or not the periodic check has run."""
+        self.idle_check()
         if self.vault.is_locked:
             raise Locked("the vault is locked: run 'otpc unlock'")
-        self.touch()
+        if activity:
+            self.touch()
         return self.vault
 
     def unlock(self, password: str) -> None:

@@ -11,7 +11,7 @@ import stat
 import subprocess
 import sys
 
-from companion.fsutil import atomic_write, make_private_dirs, shared_dir_warning
+from companion.fsutil import make_private_dirs, shared_dir_warning, write_private
 from companion.paths import write_private_file
 
 SECRET = b'{"otp": "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"}\n'
@@ -49,8 +49,8 @@ def test_a_planted_symlink_is_not_followed(tmp_path):
 def test_the_file_is_0600_whatever_the_umask_and_no_temp_is_left(tmp_path):
     old = os.umask(0)
     try:
-        atomic_write(tmp_path / "a.json", SECRET)
-        atomic_write(tmp_path / "a.json", SECRET + b"2")
+        write_private(tmp_path / "a.json", SECRET, overwrite=True)
+        write_private(tmp_path / "a.json", SECRET + b"2", overwrite=True)
     finally:
         os.umask(old)
     assert _mode(tmp_path / "a.json") == 0o600
@@ -94,3 +94,44 @@ def test_a_vault_in_a_readable_folder_warns_and_leaves_the_folder_alone(tmp_path
     assert len(warning) == 1 and "Traceback" not in run.stderr
     os.chmod(home, 0o700)
     assert shared_dir_warning(home) is None
+
+
+def test_the_service_unit_writer_ignores_a_planted_temp_file_and_symlink(tmp_path, monkeypatch):
+    """`otpc service install` wrote the unit through a fixed `otpc.service.tmp`: a file planted
+    there 0666 (held open) received the unit, a symlink there was followed."""
+    from companion.cli import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setattr(autostart, "is_macos", lambda: False)
+    unit = autostart.systemd_unit_path()
+    unit.parent.mkdir(parents=True)
+    planted = unit.with_name(unit.name + ".tmp")
+    fd = os.open(planted, os.O_RDWR | os.O_CREAT, 0o666)
+    os.chmod(planted, 0o666)
+    try:
+        assert autostart.write_unit(tmp_path / "v.sqlite") == unit
+        assert os.pread(fd, 4096, 0) == b""
+    finally:
+        os.close(fd)
+    planted.unlink()
+    loot = tmp_path / "attacker-owned"
+    loot.write_bytes(b"")
+    planted.symlink_to(loot)
+    autostart.write_unit(tmp_path / "v2.sqlite")
+    assert loot.read_bytes() == b"" and planted.is_symlink()
+    assert not unit.is_symlink() and "v2.sqlite" in unit.read_text() and _mode(unit) == 0o600
+
+
+def test_without_overwrite_an_existing_name_is_refused_even_a_dangling_symlink(tmp_path):
+    import pytest
+
+    from companion.errors import UserError
+
+    target = tmp_path / "export.json"
+    target.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(UserError, match="already exists"):
+        write_private(target, SECRET, overwrite=False)
+    assert target.is_symlink() and not (tmp_path / "nowhere").exists()
+    write_private(tmp_path / "new" / "x.json", SECRET, overwrite=False, mode=0o640)
+    assert _mode(tmp_path / "new" / "x.json") == 0o640 and _mode(tmp_path / "new") == 0o700
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["x.json"]
