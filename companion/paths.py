@@ -27,6 +27,18 @@ def vault_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP)).resolve() / "vault.sqlite"
 
 
+def state_dir() -> Path:
+    """Where the companion remembers things about a vault that must not live inside it (the last
+    vault generation seen, for rollback detection): `OTPC_STATE_DIR`, else the platform's user
+    state dir (~/.local/state/otpc on Linux)."""
+    env = os.environ.get("OTPC_STATE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP)).resolve()
+
+
 def clients_path(vault: Path) -> Path:
     """Paired clients' keys sit beside the vault, outside its encryption, so that requests can be
     authenticated while the vault is locked (docs/protocol.md)."""

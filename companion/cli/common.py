@@ -65,6 +65,7 @@ class State:
 
     vault_path: str | None = None
     password_stdin: bool = False
+    accept_rollback: bool = False  # --accept-rollback: unlock an older copy, make it the baseline
     _vault: Vault | None = field(default=None, repr=False)
     _stdin_password: str | None = field(default=None, repr=False)
 
@@ -116,9 +117,12 @@ class State:
             path = self.path
             if not Vault.exists(path):
                 raise UserError(f"no vault at {path}: run 'otpc init' first")
-            self._vault = Vault.open(path)
-        if unlock and self._vault.is_locked and not self._vault.unlock_with_keyring():
-            self._vault.unlock(self.read_password())
+            self._vault = Vault.open(path, accept_rollback=self.accept_rollback)
+        if unlock and self._vault.is_locked:
+            if not self._vault.unlock_with_keyring():
+                self._vault.unlock(self.read_password())
+            if self._vault.rollback_accepted:
+                click.echo(f"otpc: accepted: {self._vault.rollback_accepted}", err=True)
         return self._vault
 
     def close(self) -> None:

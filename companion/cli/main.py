@@ -11,6 +11,7 @@ import click
 COMMANDS = {
     "init": "companion.cli.setup:init",
     "passwd": "companion.cli.setup:passwd",
+    "status": "companion.cli.setup:status",
     "keyring": "companion.cli.setup:keyring_group",
     "customer": "companion.cli.customers:customer",
     "entry": "companion.cli.entries:entry",
@@ -53,10 +54,20 @@ class LazyGroup(click.Group):
     is_flag=True,
     help="Read the master password from the first line of stdin (for scripts); env OTPC_PASSWORD also works.",
 )
+@click.option(
+    "--accept-rollback",
+    is_flag=True,
+    help="Unlock a vault that is older than the last one seen here (a backup put back on purpose) "
+    "and remember it as the new baseline. Without it such a vault is refused (exit 4).",
+)
 @click.version_option(package_name="otp-companion", prog_name="otpc")
 @click.pass_context
-def cli(ctx: click.Context, vault_path: str | None, password_stdin: bool) -> None:
+def cli(
+    ctx: click.Context, vault_path: str | None, password_stdin: bool, accept_rollback: bool
+) -> None:
     """OTP Companion: one encrypted vault of your customers' OTP secrets, codes on demand."""
     from companion.cli.common import State
 
-    ctx.obj = State(vault_path=vault_path, password_stdin=password_stdin)
+    ctx.obj = State(
+        vault_path=vault_path, password_stdin=password_stdin, accept_rollback=accept_rollback
+    )

@@ -40,8 +40,10 @@ def _customers_list(text: str | None) -> list[str] | None:
 
 @click.command()
 @click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default 17655).")
+@click.option("--accept-rollback", is_flag=True,
+              help="Unlock even a vault older than the last one seen here (see otpc --help).")
 @pass_state
-def serve(state: State, port: int | None) -> None:
+def serve(state: State, port: int | None, accept_rollback: bool) -> None:
     """Run the companion in the foreground (127.0.0.1 only; logs to stderr).
 
     With no vault yet, it creates one first (asking for a new master password)."""
@@ -66,7 +68,10 @@ def serve(state: State, port: int | None) -> None:
         password = _create_on_first_run(state)
     elif state.password_stdin or os.environ.get("OTPC_PASSWORD") is not None:
         password = state.read_password()
-    companion = Companion.start(state.path, port=chosen, password=password)
+    companion = Companion.start(
+        state.path, port=chosen, password=password,
+        accept_rollback=accept_rollback or state.accept_rollback,
+    )
     try:
         asyncio.run(run(companion, lambda: _print_next_steps(chosen, locked=companion.locked)))
     except KeyboardInterrupt:

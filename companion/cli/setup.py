@@ -1,4 +1,5 @@
-"""`otpc init`, `otpc passwd`, `otpc keyring enable|disable|status`: creating and re-keying the vault."""
+"""`otpc init`, `passwd`, `status`, `keyring enable|disable|status`: creating, re-keying and
+describing the vault."""
 
 from __future__ import annotations
 
@@ -87,10 +88,10 @@ def disable(state: State) -> None:
     console().print("Keyring unlock disabled: the master password is needed again.", soft_wrap=True)
 
 
-@keyring_group.command()
+@keyring_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
-def status(state: State, as_json: bool) -> None:
+def keyring_status(state: State, as_json: bool) -> None:
     """Whether keyring unlock is enabled for this vault."""
     from companion.cli.common import emit_json
 
@@ -99,3 +100,37 @@ def status(state: State, as_json: bool) -> None:
         emit_json({"keyring_enabled": enabled})
     else:
         console().print(f"Keyring unlock is {'enabled' if enabled else 'disabled'}.", soft_wrap=True)
+
+
+@click.command(name="status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def status(state: State, as_json: bool) -> None:
+    """The vault file and its protection: format, Argon2id parameters, keyring, the last
+    generation seen here (rollback detection), and whether a companion runs. Needs no password."""
+    from companion.cli.common import emit_json, esc
+    from companion.cli.control import ask
+
+    info = state.vault(unlock=False).describe()
+    reply = ask(state.path, {"op": "status"})
+    running = isinstance(reply, dict) and reply.get("ok")
+    info["companion"] = {"running": bool(running), "locked": reply.get("locked") if running else None}
+    if as_json:
+        emit_json(info)
+        return
+    kdf = info["kdf"]
+    companion = (
+        "not running" if not running
+        else f"running, {'locked' if info['companion']['locked'] else 'unlocked'}"
+    )
+    lines = [
+        f"Vault:       {esc(info['path'])} (format {info['format']}, id {info['vault_id']})",
+        f"Unlock KDF:  Argon2id, {kdf['memory_kib'] // 1024} MiB, {kdf['iterations']} passes, "
+        f"{kdf['lanes']} lanes (change with 'otpc passwd --kdf-ms N')",
+        f"Keyring:     {'enabled' if info['keyring_enabled'] else 'disabled'}",
+        f"Generation:  {info['generation_last_seen']} last seen on this machine "
+        f"({esc(info['state_file'])}); an older copy is refused",
+        f"Companion:   {companion}",
+    ]
+    for line in lines:
+        console().print(line, soft_wrap=True)

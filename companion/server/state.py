@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from companion.errors import Locked, NotFound, UserError
+from companion.errors import Locked, NotFound, UserError, VaultCorrupt
 from companion.server.auth import Authenticator
 from companion.server.clients import Client, ClientStore, Scope
 from companion.server.config import ServerConfig, load_config
@@ -39,20 +39,31 @@ class Companion:
         self.auth = Authenticator(self.clients)
 
     @classmethod
-    def start(cls, vault_path: Path, *, port: int | None = None, password: str | None = None):
-        """Open the vault; unlock it from the keyring slot or the given password, else stay locked."""
+    def start(
+        cls,
+        vault_path: Path,
+        *,
+        port: int | None = None,
+        password: str | None = None,
+        accept_rollback: bool = False,
+    ):
+        """Open the vault; unlock it from the keyring slot or the given password, else stay locked.
+        A rolled-back vault (an older copy put back) is refused at every unlock, from here, the
+        control socket or the extension, unless accept_rollback (issue 9.8)."""
         from companion.vault import Vault
 
         config = load_config(vault_path)
         if not Vault.exists(vault_path):
             raise UserError(f"no vault at {vault_path}: run 'otpc init' first")
-        vault = Vault.open(vault_path)
+        vault = Vault.open(vault_path, accept_rollback=accept_rollback)
         state = cls(vault_path, vault, config, port if port is not None else config.port)
         state._stop_checkpoints = vault.store.checkpoint_in_background()
         if vault.is_locked:
             try:
                 if vault.unlock_with_keyring():
                     log.info("vault unlocked from the keyring slot")
+            except VaultCorrupt:
+                raise  # a rolled-back or damaged vault: refuse to start, one line, exit 4
             except UserError:
                 pass
         if vault.is_locked and password is not None:
@@ -60,7 +71,12 @@ class Companion:
             log.info("vault unlocked with the supplied password")
         if vault.is_locked:
             log.info("vault is locked: run 'otpc unlock'")
+        state.log_accepted_rollback()
         return state
+
+    def log_accepted_rollback(self) -> None:
+        if not self.vault.is_locked and self.vault.rollback_accepted:
+            log.warning("accepted: %s", self.vault.rollback_accepted)
 
     # ---- origins --------------------------------------------------------------------------
     def pairing_origin_allowed(self, origin: str) -> bool:
@@ -96,6 +112,7 @@ class Companion:
         if self.vault.is_locked:
             self.vault.unlock(password)
             log.info("vault unlocked")
+            self.log_accepted_rollback()
         self.touch()
 
     def lock(self, reason: str = "on request") -> None:

@@ -144,8 +144,12 @@ def record_aad(
     epoch: int,
     created: int,
     updated: int,
+    version: int | None,
 ) -> bytes:
-    return aad(vault_id, "record", kind, record_id, customer_id, epoch, created, updated)
+    """Format 2 binds the record's version (the vault generation that wrote it); format 1 had
+    none (version None: read only while migrating a format-1 vault)."""
+    parts = [kind, record_id, customer_id, epoch, created, updated]
+    return aad(vault_id, "record", *parts, *([] if version is None else [version]))
 
 
 def audit_aad(vault_id: str, seq: int, ts: float) -> bytes:

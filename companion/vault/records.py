@@ -14,6 +14,7 @@ import time
 from companion import crypto
 from companion.errors import Locked, NotFound, VaultCorrupt
 from companion.vault import keys
+from companion.vault.generation import Generation
 from companion.vault.model import AuditEvent, Customer, Entry, entry_from_content
 from companion.vault.snapshot import Snapshot
 from companion.vault.store import Store, now
@@ -22,9 +23,10 @@ CUSTOMER, ENTRY, OTP = "customer", "entry", "otp"
 
 
 class Records:
-    def __init__(self, store: Store, vault_id: str):
+    def __init__(self, store: Store, vault_id: str, generation: Generation):
         self.store = store
         self.vault_id = vault_id
+        self.gen = generation  # every put and delete moves it (generation.py)
         self.master: bytes | None = None
         self._ckeys: dict[tuple[str, int], bytes] = {}
         self.epoch: dict[str, int] = {}
@@ -115,13 +117,18 @@ class Records:
         epoch = self._current_epoch(cid)
         updated = now()
         created = updated if created is None else created
-        aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated)
+        old = self.store.query(
+            "SELECT version, sealed FROM records WHERE kind = ? AND id = ?", (kind, rid)
+        )
+        version = self.gen.begin()
+        aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated, version)
         blob = crypto.seal(self._ckeys[(cid, epoch)], json.dumps(content).encode(), aad)
         self.store.execute(
-            "INSERT OR REPLACE INTO records"
-            " (kind, id, customer_id, epoch, created, updated, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, rid, cid, epoch, created, updated, blob),
+            "INSERT OR REPLACE INTO records (kind, id, customer_id, epoch, created, updated,"
+            " sealed, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, rid, cid, epoch, created, updated, blob, version),
         )
+        self.gen.replaced((kind, rid, *old[0]) if old else None, (kind, rid, version, blob))
         self._track(kind, rid, cid, content, created, updated)
 
     def _track(
@@ -141,12 +148,26 @@ class Records:
             self._cache = None
 
     def delete(self, sql_where: str, args: tuple) -> None:
+        rows = self.store.query(
+            f"SELECT kind, id, version, sealed FROM records WHERE {sql_where}", args
+        )
+        if rows:
+            self.gen.removed(rows)
         self.store.execute(f"DELETE FROM records WHERE {sql_where}", args)
         self._cache = None
 
     def _open(
-        self, kind: str, rid: str, cid: str, epoch: int, created: int, updated: int, blob: bytes
+        self,
+        kind: str,
+        rid: str,
+        cid: str,
+        epoch: int,
+        created: int,
+        updated: int,
+        version: int | None,
+        blob: bytes,
     ) -> dict:
+        """Unseal one row (version None: a format-1 row, only while migrating)."""
         key = self._ckeys.get((cid, epoch))
         if key is None and self.master is not None:
             self.load_customer_keys()  # another process rotated this key or added the customer
@@ -154,7 +175,7 @@ class Records:
         try:
             if key is None:
                 raise crypto.DecryptError("no key for this epoch")
-            aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated)
+            aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, created, updated, version)
             content = json.loads(crypto.unseal(key, blob, aad))
             if not isinstance(content, dict):
                 raise ValueError("not an object")
@@ -167,27 +188,30 @@ class Records:
     def get(self, kind: str, rid: str) -> tuple[str, int, dict] | None:
         """(customer id, created, content) of one record, or None."""
         rows = self.store.query(
-            "SELECT customer_id, epoch, created, updated, sealed FROM records"
+            "SELECT customer_id, epoch, created, updated, version, sealed FROM records"
             " WHERE kind = ? AND id = ?",
             (kind, rid),
         )
         if not rows:
             return None
-        cid, epoch, created, updated, blob = rows[0]
-        return cid, created, self._open(kind, rid, cid, epoch, created, updated, blob)
+        cid, epoch, created, updated, version, blob = rows[0]
+        return cid, created, self._open(kind, rid, cid, epoch, created, updated, version, blob)
 
     def of_kind(
         self, kind: str, customer_id: str | None = None
     ) -> list[tuple[str, str, int, int, dict]]:
         """[(id, customer id, created, updated, content)] of a kind's records (optionally one customer's)."""
-        sql = "SELECT id, customer_id, epoch, created, updated, sealed FROM records WHERE kind = ?"
+        sql = (
+            "SELECT id, customer_id, epoch, created, updated, version, sealed FROM records"
+            " WHERE kind = ?"
+        )
         args: tuple = (kind,)
         if customer_id is not None:
             sql += " AND customer_id = ?"
             args += (customer_id,)
         return [
-            (rid, cid, cr, up, self._open(kind, rid, cid, ep, cr, up, b))
-            for rid, cid, ep, cr, up, b in self.store.query(sql, args)
+            (rid, cid, cr, up, self._open(kind, rid, cid, ep, cr, up, v, b))
+            for rid, cid, ep, cr, up, v, b in self.store.query(sql, args)
         ]
 
     def snapshot(self) -> Snapshot:

@@ -11,13 +11,16 @@ from dataclasses import replace
 from companion import crypto
 from companion.errors import UserError, VaultCorrupt, WrongPassword
 from companion.vault import keys
+from companion.vault.generation import Generation
 from companion.vault.store import Store, now
 
 
 class Slots:
-    def __init__(self, store: Store, vault_id: str):
+    def __init__(self, store: Store, vault_id: str, generation: Generation):
         self.store = store
         self.vault_id = vault_id
+        # Slot changes move the generation too: an older copy must not bring an old password back.
+        self.gen = generation
 
     def rows(self, kind: str) -> list[tuple[str, str, bytes]]:
         """(slot id, params, wrapped master key) of every slot of a kind, oldest first."""
@@ -64,19 +67,25 @@ class Slots:
         with self.store.write():
             self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_PASSWORD,))
             self.insert(slot)
+            self.gen.begin()
         self.store.checkpoint_truncate()  # the old slot must not stay openable from the WAL
 
     def add_keyring(self, master: bytes) -> None:
         if not self.rows(keys.SLOT_KEYRING):
             slot = keys.make_keyring_slot(self.vault_id, master)
+            self.gen.seen.use_keyring = True  # from this write on, remembered there too
             with self.store.write():
                 self.insert(slot)
+                self.gen.begin()
 
     def remove_keyring(self) -> None:
         for slot_id, _params, _wrapped in self.rows(keys.SLOT_KEYRING):
             keys.forget_keyring_slot(self.vault_id, slot_id)
         with self.store.write():
             self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_KEYRING,))
+            self.gen.begin()
+        self.gen.seen.use_keyring = False
+        self.gen.seen.forget_keyring()
         self.store.checkpoint_truncate()
 
 

@@ -19,7 +19,9 @@ from companion.paths import ensure_private_dir
 
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 (no record versions, no sealed generation) still opens; unlocking migrates it.
+OLDEST_FORMAT = 1
 MAGIC = "otp-companion-vault"
 BUSY_TIMEOUT_MS = 10_000
 # The connection rests at NORMAL; Store.write(durable=True) raises it to FULL for its transaction.
@@ -39,7 +41,7 @@ CREATE TABLE customer_keys (
 CREATE TABLE records (
     kind TEXT NOT NULL, id TEXT NOT NULL, customer_id TEXT NOT NULL, epoch INTEGER NOT NULL,
     created INTEGER NOT NULL, updated INTEGER NOT NULL, sealed BLOB NOT NULL,
-    PRIMARY KEY (kind, id)) STRICT;
+    version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, id)) STRICT;
 CREATE INDEX records_by_customer ON records (customer_id, kind);
 CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts REAL NOT NULL, sealed BLOB NOT NULL) STRICT;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
@@ -67,6 +69,8 @@ class Store:
         self.conn = conn
         self._depth = 0  # nesting of write() blocks; only the outermost one commits
         self.on_rollback: list = []  # callbacks run when a write transaction is rolled back
+        self.before_commit: list = []  # run inside the outermost write, just before COMMIT
+        self.after_commit: list = []  # run once it committed
         self._checkpoint_due = False  # a checkpoint asked for inside a write, run after its commit
 
     # -- opening ---------------------------------------------------------------------------------
@@ -162,6 +166,8 @@ class Store:
         self._depth = 1
         try:
             yield self.conn
+            for hook in self.before_commit:
+                hook()
         except BaseException:
             self._depth = 0
             self._abandon()
@@ -176,6 +182,8 @@ class Store:
         finally:
             if durable:
                 self._rest()
+        for hook in self.after_commit:
+            hook()
         if self._checkpoint_due:
             self._checkpoint_due = False
             self.checkpoint_truncate()
@@ -323,7 +331,7 @@ def _check_header(path: Path, conn: sqlite3.Connection) -> None:
             f"{path} uses vault format {version}, newer than this otpc understands "
             f"({FORMAT_VERSION}): upgrade otpc"
         )
-    if int(version) < FORMAT_VERSION:
+    if int(version) < OLDEST_FORMAT:
         raise VaultCorrupt(f"{path}: vault format {version} is not supported")
     # integrity_check, not quick_check: only it compares every index with its table. A flipped
     # byte in an index otherwise makes a row silently vanish from `WHERE kind = ?` lookups

@@ -18,7 +18,8 @@ from companion import crypto
 from companion import otp as otpmath
 from companion.errors import NotFound, UserError, VaultCorrupt
 from companion.otp import OtpParams
-from companion.vault import keys, sites
+from companion.vault import keys, migrate, sites
+from companion.vault.generation import Generation
 from companion.vault.model import (
     AuditEvent,
     CodeResult,
@@ -30,7 +31,7 @@ from companion.vault.model import (
 )
 from companion.vault.records import CUSTOMER, ENTRY, OTP, Records
 from companion.vault.slots import Slots, check_password, kdf_for
-from companion.vault.store import Store, now
+from companion.vault.store import FORMAT_VERSION, Store, now
 from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, shown
 
 ENTRY_FIELDS = {"title", "username", "password", "urls", "notes", "tags"}
@@ -43,8 +44,11 @@ class Vault:
         self.vault_id = store.meta().get("vault_id", "")
         if len(self.vault_id) != 32 or not self.vault_id.isalnum():
             raise VaultCorrupt(f"{self.path}: vault header damaged (vault id)")
-        self._r = Records(store, self.vault_id)
-        self._slots = Slots(store, self.vault_id)
+        self._gen = Generation(store, self.vault_id)
+        self._r = Records(store, self.vault_id, self._gen)
+        self._slots = Slots(store, self.vault_id, self._gen)
+        # Unlocking an older copy of the file (a rollback) is refused unless this is set.
+        self.accept_rollback = False
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -66,8 +70,10 @@ class Vault:
         store = Store.create(path, {"vault_id": vault_id, "created": str(now())})
         try:
             vault = cls(store)
+            vault._gen.master = master
             with store.write():
                 vault._slots.insert(slot)
+                vault._gen.start(1, 0)
         except BaseException:
             store.close()
             for suffix in ("", "-wal", "-shm"):
@@ -77,26 +83,53 @@ class Vault:
         return vault
 
     @classmethod
-    def open(cls, path: str | Path) -> Vault:
-        return cls(Store.open(Path(path).expanduser().resolve()))
+    def open(cls, path: str | Path, *, accept_rollback: bool = False) -> Vault:
+        vault = cls(Store.open(Path(path).expanduser().resolve()))
+        vault.accept_rollback = accept_rollback
+        return vault
 
     @property
     def is_locked(self) -> bool:
         return self._r.master is None
 
     def unlock(self, password: str) -> None:
-        self._r.unlock(self._slots.open_with_password(password))
+        self._unlock(self._slots.open_with_password(password))
 
     def unlock_with_keyring(self) -> bool:
         """Unlock through the OS-keyring slot; False when there is none or it does not open."""
         master = self._slots.open_with_keyring()
         if master is not None:
-            self._r.unlock(master)
+            self._unlock(master)
         return master is not None
+
+    def _unlock(self, master: bytes) -> None:
+        """Load the keys, upgrade an older format, then refuse a rolled-back file (exit 4)
+        unless accept_rollback (generation.py)."""
+        self._r.unlock(master)
+        try:
+            self._gen.master = master
+            if migrate.format_of(self._r) < FORMAT_VERSION:
+                self._gen.refuse_if_older_than_seen(0, self.accept_rollback)
+                migrate.upgrade(self._r, self._gen)
+            self._gen.unlock(master, accept_rollback=self.accept_rollback)
+        except BaseException:
+            self.lock()
+            raise
+
+    @property
+    def rollback_accepted(self) -> str | None:
+        """What the last unlock accepted (e.g. "vault rolled back: generation 3, last seen 5")."""
+        return self._gen.accepted
+
+    @property
+    def generation(self) -> int:
+        """The highest vault generation this process has seen (0 while locked and unseen)."""
+        return self._gen.known
 
     def lock(self) -> None:
         """Drop every key and every decrypted record from memory."""
         self._r.lock()
+        self._gen.lock()
 
     def close(self) -> None:
         self.lock()
@@ -107,6 +140,24 @@ class Vault:
     def change_password(self, new_password: str, *, kdf_ms: int | None = None) -> None:
         """Rewrap the master key under a new password slot; records are not touched."""
         self._slots.replace_password(self._r.need(), new_password, kdf_ms)
+
+    def describe(self) -> dict:
+        """What `otpc status` shows; needs no key: the header, the password slot's Argon2id
+        parameters (plaintext by design: they are needed to unlock) and this machine's memory."""
+        meta = self.store.meta()
+        kdf = keys.password_slot_kdf(self._slots.rows(keys.SLOT_PASSWORD)[0][1])
+        self._gen.seen.use_keyring = self.keyring_enabled
+        return {
+            "path": str(self.path),
+            "vault_id": self.vault_id,
+            "format": int(meta.get("format", "0")),
+            "created": int(meta.get("created", "0")),
+            "kdf": {"algorithm": "argon2id", "memory_kib": kdf.memory_kib,
+                    "iterations": kdf.iterations, "lanes": kdf.lanes},
+            "keyring_enabled": self.keyring_enabled,
+            "generation_last_seen": max(self._gen.seen.load().generation, self._gen.known),
+            "state_file": str(self._gen.seen.path),
+        }
 
     @property
     def keyring_enabled(self) -> bool:
@@ -192,6 +243,7 @@ class Vault:
             for e in owned:
                 if e.has_otp:
                     self._r.append_audit("otp_remove", e, actor, "customer removed")
+                    self._gen.hotp_reset(e.id, None)
             self._r.delete("customer_id = ?", (cust.id,))
             self.store.execute("DELETE FROM customer_keys WHERE customer_id = ?", (cust.id,))
         self._r.load_customer_keys()
@@ -308,6 +360,7 @@ class Vault:
             self._r.delete("kind IN (?, ?) AND id = ?", (ENTRY, OTP, entry.id))
             if entry.has_otp:
                 self._r.append_audit("otp_remove", entry, actor, "entry removed")
+                self._gen.hotp_reset(entry.id, None)
         self.store.checkpoint_truncate()
 
     # -- OTP ---------------------------------------------------------------------------------------
@@ -327,6 +380,7 @@ class Vault:
                 created=entry.created,
             )
             self._r.append_audit("otp_set", entry, actor)
+            self._gen.hotp_reset(entry.id, params.counter if params.type == "hotp" else None)
         if entry.has_otp:
             self.store.checkpoint_truncate()  # the replaced secret must not linger in the WAL
         return self.entry(entry.id)
@@ -348,6 +402,7 @@ class Vault:
                 created=entry.created,
             )
             self._r.append_audit("otp_remove", entry, actor)
+            self._gen.hotp_reset(entry.id, None)
         return self.store.checkpoint_truncate()
 
     def _params(self, entry: Entry) -> tuple[OtpParams, int]:
@@ -360,9 +415,14 @@ class Vault:
                 raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is missing")
             raise UserError(f"entry {shown(entry.ref)} has no OTP")
         try:
-            return otp_from_content(row[2]).checked(), row[1]
+            params = otp_from_content(row[2]).checked()
         except (TypeError, KeyError, UserError):
             raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is malformed") from None
+        floor = self._gen.hotp_floor.get(entry.id, 0)
+        if params.type == "hotp" and params.counter < floor:
+            # A row from an older copy (a rollback accepted): its codes were handed out already.
+            params = replace(params, counter=floor)
+        return params, row[1]
 
     def code(self, ref: str | Entry, *, at: float | None = None, actor: str = "cli") -> CodeResult:
         """The current code, audited. HOTP: counter+1 is on disk before the code is returned.
@@ -383,6 +443,7 @@ class Vault:
                 counter = params.counter
                 advanced = otp_content(replace(params, counter=counter + 1))
                 self._r.put(OTP, entry.id, entry.customer_id, advanced, created=created)
+                self._gen.hotp_used(entry.id, counter + 1)
             self._r.append_audit("code", entry, actor)
         return CodeResult(
             code=value,

@@ -9,6 +9,15 @@ from vault_helpers import PASSWORD, MemoryKeyring
 from companion.vault import Vault
 
 
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    """What this machine remembers about vaults (the last generation seen) goes to a directory of
+    the test's own, not the user's ~/.local/state/otpc."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("OTPC_STATE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def memory_keyring():
     before = keyring.get_keyring()
