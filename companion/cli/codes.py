@@ -25,7 +25,7 @@ def fetch_code(state: State, ref: str, at: float | None) -> dict:
     reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at})
     if reply is not None and "code" in reply:
         return {k: v for k, v in reply.items() if k != "ok"}
-    return state.vault().code(ref, at=at).public()
+    return state.vault().code(state.entry(ref), at=at).public()
 
 
 def render(result: dict, at: float, label: str):
@@ -105,12 +105,12 @@ def code(state: State, ref: str, at: float | None, as_json: bool, watch_: bool, 
         click.echo(result["code"])
 
 
-def _audited_entry_id(vault, ref: str) -> str:
+def _audited_entry_id(state: State, ref: str) -> str:
     """The entry's id; a removed entry's events stay findable by its full id."""
     from companion.errors import NotFound
 
     try:
-        return vault.entry(ref).id
+        return state.entry(ref).id
     except NotFound:
         if len(ref) == 32 and all(c in "0123456789abcdef" for c in ref):
             return ref
@@ -128,7 +128,7 @@ def audit(state: State, ref: str | None, limit: int | None, as_json: bool) -> No
     if ref:
         # Filtered here, not by vault.audit(entry=...): that one resolves the entry, so a removed
         # entry's history could not be asked for.
-        entry_id = _audited_entry_id(vault, ref)
+        entry_id = _audited_entry_id(state, ref)
         events = [e for e in vault.audit() if e.entry_id == entry_id]
         events = events[-limit:] if limit else events
     else:

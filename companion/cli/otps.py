@@ -11,7 +11,16 @@ from dataclasses import replace
 
 import click
 
-from companion.cli.common import State, confirm, console, emit_json, err_console, esc, pass_state
+from companion.cli.common import (
+    State,
+    confirm,
+    console,
+    emit_json,
+    entry_argument,
+    err_console,
+    esc,
+    pass_state,
+)
 from companion.errors import UserError
 
 SECRET_PROMPT = "OTP secret or otpauth:// URI"
@@ -63,7 +72,7 @@ def otp() -> None:
 
 
 @otp.command("set")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument(select=False)
 @click.argument("secret_arg", metavar="[SECRET_OR_OTPAUTH_URI]", required=False)
 @click.option("--type", "kind", type=click.Choice(["totp", "hotp", "steam"], case_sensitive=False),
               default=None, help="Default totp (or the URI's).")
@@ -77,7 +86,7 @@ def otp() -> None:
 @click.option("--yes", is_flag=True, help="Replace an existing OTP without asking.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
-def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter, issuer, account,
+def set_(state: State, which, secret_arg, kind, algorithm, digits, period, counter, issuer, account,
          force, yes, as_json):
     """Set ENTRY's OTP from a base32 secret or an otpauth:// URI.
 
@@ -89,7 +98,7 @@ def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter
         _notice("warning: a secret given as an argument may be visible in your shell history and "
                 "the process list; prefer the prompt (leave it out) or stdin ('-')")
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     if e.has_otp:
         confirm(f"{e.ref} already has an OTP. Replace it? The old secret cannot be recovered.",
                 yes=yes)
@@ -119,13 +128,13 @@ def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter
 
 
 @otp.command("rm")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_state
-def rm(state: State, ref, yes):
+def rm(state: State, which, yes):
     """Delete ENTRY's OTP secret for good (it is erased from the vault file)."""
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     if not e.has_otp:
         raise UserError(f"entry {e.ref} has no OTP")
     confirm(
@@ -142,13 +151,13 @@ def rm(state: State, ref, yes):
 
 
 @otp.command("qr")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--png", "png", type=click.Path(dir_okay=False), default=None,
               help="Write the QR code to this PNG file (0600) instead of the terminal.")
 @click.option("--force", is_flag=True, help="Replace an existing --png file.")
 @pass_state
-def qr(state: State, ref, yes, png, force):
+def qr(state: State, which, yes, png, force):
     """Show ENTRY's OTP as a QR code to scan with an authenticator app (shows the secret)."""
     from pathlib import Path
 
@@ -157,7 +166,7 @@ def qr(state: State, ref, yes, png, force):
     from companion.otpauth import build_uri
 
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     if not e.has_otp:
         raise UserError(f"entry {e.ref} has no OTP")
     if png is None:

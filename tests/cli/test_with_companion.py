@@ -82,8 +82,11 @@ def test_entry_list_through_companion_then_vault_when_locked(served):
         served("entry", "list", "--customer", "Nope", env=NO_PASSWORD)
     )
     assert served.run("lock").code == 0
-    # Locked companion: the CLI opens the vault itself, so now it needs the password.
-    assert "no password" in one_line_error(served("entry", "list", "--json", env=NO_PASSWORD))
+    # Locked companion, no password at hand and no terminal to ask on: exit 5, locked.
+    locked = served("entry", "list", "--json", env=NO_PASSWORD)
+    assert locked.code == 5
+    assert "the companion is locked" in one_line_error(locked)
+    # With the password given (OTPC_PASSWORD), the CLI opens the vault file itself.
     assert len(json.loads(served.ok("entry", "list", "--json"))) == 2
 
 
