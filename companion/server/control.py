@@ -56,7 +56,8 @@ def handle(companion, request: dict) -> dict:
         at = request.get("at")
         if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
             raise UserError("'at' must be a number")
-        entry = resolve_entry(vault.entries(), _text(request, "entry"))
+        entry = resolve_entry(vault.entries(), _text(request, "entry"),
+                              exact=request.get("exact") is True)
         result = vault.code(entry, at=at, actor="cli")
         return {**result.public(), "entry_id": entry.id, "entry": entry.ref}
     if op == "entries":
