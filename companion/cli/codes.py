@@ -33,7 +33,11 @@ def fetch_code(state: State, ref: str, at: float | None, exact: bool = False) ->
     reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at, "exact": exact})
     if reply is not None and "code" in reply:
         return {k: v for k, v in reply.items() if k != "ok"}
-    return state.vault().code(state.entry(ref, exact=exact), at=at).public()
+    from companion.otp_input import check_code_time
+
+    entry = state.entry(ref, exact=exact)
+    check_code_time(entry.otp.type if entry.otp else "", at)
+    return state.vault().code(entry, at=at).public()
 
 
 def render(result: dict, at: float, label: str):

@@ -30,42 +30,6 @@ def _notice(text: str, style: str = "yellow") -> None:
     err_console().print(f"[{style}]{esc(text)}[/]", soft_wrap=True)
 
 
-def _uri_notes(uri: str) -> tuple[str, ...]:
-    """What normalising the URI's secret changed (parse_uri already validated it)."""
-    from urllib.parse import parse_qsl, urlsplit
-
-    from companion.normalize import normalize_secret
-
-    query = {k.lower(): v for k, v in parse_qsl(urlsplit(uri.strip()).query, keep_blank_values=True)}
-    return normalize_secret(query["secret"], force=True).notes
-
-
-def params_from_input(raw: str, *, kind, algorithm, digits, period, counter, issuer, account,
-                      force) -> tuple:
-    """(OtpParams, notes, warnings) from a bare secret or an otpauth:// URI plus the options;
-    options given explicitly override what a URI says."""
-    from companion.normalize import normalize_secret
-    from companion.otp import OtpParams
-
-    overrides = {k: v for k, v in (("type", kind), ("algorithm", algorithm), ("digits", digits),
-                                   ("period", period), ("counter", counter), ("issuer", issuer),
-                                   ("account", account)) if v is not None}
-    if raw.strip().lower().startswith("otpauth:"):
-        from companion.otpauth import parse_uri
-
-        params, warnings = parse_uri(raw, force=force)
-        notes = _uri_notes(raw)
-        if overrides:
-            params = replace(params, **overrides)
-            notes += (f"options override the URI's {', '.join(sorted(overrides))}",)
-        return params.checked(), notes, tuple(warnings)
-    n = normalize_secret(raw, force=force)
-    params = OtpParams(secret=n.secret, **overrides)
-    if params.type == "steam":
-        params = replace(params, digits=5)
-    return params.checked(), n.notes, n.warnings
-
-
 @click.group()
 def otp() -> None:
     """An entry's OTP secret: set it, remove it for good, or show it as a QR code."""
@@ -103,10 +67,12 @@ def set_(state: State, which, secret_arg, kind, algorithm, digits, period, count
         confirm(f"{e.ref} already has an OTP. Replace it? The old secret cannot be recovered.",
                 yes=yes)
     raw = secret_arg if secret_arg not in (None, "-") else state.read_secret(SECRET_PROMPT)
-    params, notes, warnings = params_from_input(
-        raw, kind=kind.lower() if kind else None, algorithm=algorithm, digits=digits,
-        period=period, counter=counter, issuer=issuer, account=account, force=force,
-    )
+    from companion.otp_input import from_text
+
+    built = from_text(raw, force=force, type=kind.lower() if kind else None, algorithm=algorithm,
+                      digits=digits, period=period, counter=counter, issuer=issuer,
+                      account=account)
+    params, notes, warnings = built.params, built.notes, built.warnings
     if not params.issuer and issuer is None:
         params = replace(params, issuer=e.title)
     if not params.account and account is None:

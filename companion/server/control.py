@@ -14,6 +14,7 @@ import socket
 import time
 
 from companion.errors import UserError, to_reply
+from companion.otp_input import check_code_time
 from companion.paths import control_socket_path, ensure_private_dir, is_private_dir
 from companion.resolve import resolve_entry
 from companion.server import vault_ops
@@ -58,6 +59,7 @@ def handle(companion, request: dict) -> dict:
             raise UserError("'at' must be a number")
         entry = resolve_entry(vault.entries(), _text(request, "entry"),
                               exact=request.get("exact") is True)
+        check_code_time(entry.otp.type if entry.otp else "", at)
         result = vault.code(entry, at=at, actor="cli")
         return {**result.public(), "entry_id": entry.id, "entry": entry.ref}
     if op == "entries":

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 from companion.errors import UserError
 from companion.otp import OtpParams
+from companion.otp_input import check_code_time
 from companion.resolve import resolve_entry
 
 ACTOR = "cli"
@@ -93,6 +94,7 @@ def _find_entry(vault, ref=None, exact=False, customer=None, title=None):
 
 def _code(vault, ref, at=None):
     entry = resolve_entry(vault.entries(), ref, exact=True)
+    check_code_time(entry.otp.type if entry.otp else "", at)
     return {**vault.code(entry, at=at, actor=ACTOR).public(), "entry_id": entry.id}
 
 

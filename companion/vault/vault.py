@@ -370,9 +370,6 @@ class Vault:
         entry = ref if isinstance(ref, Entry) else self.entry(ref)
         if not entry.has_otp:
             raise UserError(f"entry {shown(entry.ref)} has no OTP")
-        if entry.otp.type == "hotp" and at is not None:
-            raise UserError("an HOTP code has no time (--at): it comes from the counter, and "
-                            "asking for one advances it")
         if entry.otp.type == "hotp" and self.store.in_write:
             # A batch that rolled back would rewind the counter and show this code again.
             raise UserError("HOTP codes cannot be taken inside a batch")
