@@ -32,6 +32,13 @@ class NotFound(UserError):
     kind = "not_found"
 
 
+class Ambiguous(NotFound):
+    """A name or search that matches several entries: the message lists them (exit 2, like a
+    name that matches none: in both cases the user has to say which one)."""
+
+    kind = "ambiguous"
+
+
 class WrongPassword(UserError):
     """A wrong master password, or a wrong password of a file to import: one kind, one exit code."""
 
@@ -55,7 +62,7 @@ class Locked(UserError):
 
 
 KINDS: dict[str, type[UserError]] = {
-    cls.kind: cls for cls in (UserError, NotFound, WrongPassword, VaultCorrupt, Locked)
+    cls.kind: cls for cls in (UserError, NotFound, Ambiguous, WrongPassword, VaultCorrupt, Locked)
 }
 KINDS["error"] = UserError  # what companions before the error model sent
 

@@ -84,3 +84,36 @@ def normalize_secret(raw: str, *, force: bool = False) -> NormalizedSecret:
     if bits < WARN_BITS:
         warnings.append(f"secret is only {bits} bits; {WARN_BITS} or more is recommended")
     return NormalizedSecret(upper, bits, tuple(notes), tuple(warnings))
+
+
+def name_key(name: str) -> str:
+    """How customer names and titles are compared: Unicode NFC, then case-folded (and NFC again,
+    as folding can decompose). A composed "Müller" and a decomposed "Mu\u0308ller" are one name."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFC", str(name)).casefold()
+    return unicodedata.normalize("NFC", folded)
+
+
+class UrlError(UserError):
+    """An entry URL that is not an http(s) URL."""
+
+
+def login_url(raw: str) -> str:
+    """An entry's login URL: an absolute http:// or https:// URL with a host, trimmed; anything else
+    (a bare host, javascript:, file:, an app link) is refused with one line naming the rule."""
+    from urllib.parse import urlsplit
+
+    text = str(raw).strip()
+    shown = text if len(text) <= 60 and text.isprintable() else "that URL"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        hint = ""
+        if parts is not None and not parts.scheme and "." in text and " " not in text:
+            hint = f" (did you mean https://{shown}?)"
+        raise UrlError(f"{shown!r} is not an http(s) URL{hint}: entry URLs start with https:// or http://")
+    return text

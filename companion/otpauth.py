@@ -6,12 +6,12 @@ all of which real exports contain, so this module parses the URI itself and leav
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from companion.errors import UserError
 from companion.normalize import normalize_secret
-from companion.otp import OtpError, OtpParams, require_usual_digits
+from companion.otp import OtpError, OtpParams
+from companion.otp_input import from_fields
 
 MAX_URI_LENGTH = 4096
 
@@ -20,10 +20,10 @@ class OtpauthError(UserError):
     """A URI that is not a usable otpauth:// URI."""
 
 
-def _int_param(query: dict[str, str], name: str, default: int) -> int:
+def _int_param(query: dict[str, str], name: str) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
-        return default
+        return None
     try:
         return int(raw)
     except ValueError:
@@ -55,8 +55,6 @@ def parse_uri(uri: str, *, force: bool = False) -> tuple[OtpParams, list[str]]:
     query = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
     if "secret" not in query or not query["secret"].strip():
         raise OtpauthError("otpauth URI has no secret")
-    normalized = normalize_secret(query["secret"], force=force)
-    warnings.extend(normalized.warnings)
     # The label is percent-encoded but not form-encoded: a '+' in a path is a plus.
     label = unquote(parts.path.lstrip("/"))
     label_issuer, account = "", label.strip()
@@ -67,32 +65,31 @@ def parse_uri(uri: str, *, force: bool = False) -> tuple[OtpParams, list[str]]:
         warnings.append(
             f"issuer parameter '{issuer}' differs from the label's '{label_issuer}'; using the parameter"
         )
-    issuer = issuer or label_issuer
     if query.get("encoder", "").lower() == "steam":
         kind = "steam"
-    counter = _int_param(query, "counter", 0)
     if kind == "hotp" and "counter" not in query:
         warnings.append("hotp URI has no counter; starting at 0")
-    params = OtpParams(
-        type=kind,
-        secret=normalized.secret,
-        algorithm=query.get("algorithm", "SHA1") or "SHA1",
-        digits=_int_param(query, "digits", 6),
-        period=_int_param(query, "period", 30),
-        counter=counter if kind == "hotp" else 0,
-        issuer=issuer,
-        account=account,
-    )
-    if kind == "steam":
-        params = replace(params, algorithm="SHA1", period=30, digits=5)
-    elif kind == "hotp":
-        params = replace(params, period=30)
     try:
-        params = params.checked()
-        require_usual_digits(params, force=force)
-        return params, warnings
+        built = from_fields(
+            query["secret"],
+            type=kind,
+            algorithm=query.get("algorithm") or None,
+            digits=_int_param(query, "digits"),
+            period=_int_param(query, "period"),
+            counter=_int_param(query, "counter"),
+            issuer=issuer or label_issuer,
+            account=account,
+            force=force,
+        )
     except OtpError as exc:
         raise OtpauthError(f"otpauth URI: {exc}") from None
+    return built.params, list(built.warnings) + warnings
+
+
+def uri_notes(uri: str) -> tuple[str, ...]:
+    """What normalising the secret of `uri` (already parsed by parse_uri) changed, for the user."""
+    query = {k.lower(): v for k, v in parse_qsl(urlsplit(uri.strip()).query, keep_blank_values=True)}
+    return normalize_secret(query["secret"], force=True).notes
 
 
 def build_uri(params: OtpParams) -> str:

@@ -12,7 +12,15 @@ import time
 
 import click
 
-from companion.cli.common import State, ask_companion, console, emit_json, esc, pass_state
+from companion.cli.common import (
+    State,
+    ask_companion,
+    console,
+    emit_json,
+    entry_argument,
+    esc,
+    pass_state,
+)
 from companion.cli.fast import grouped
 from companion.errors import UserError
 
@@ -20,12 +28,16 @@ FRAME_SECONDS = 0.25
 WARN_SECONDS = 5
 
 
-def fetch_code(state: State, ref: str, at: float | None) -> dict:
+def fetch_code(state: State, ref: str, at: float | None, exact: bool = False) -> dict:
     """CodeResult.public() for ENTRY at `at` (now if None): companion first, else the vault."""
-    reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at})
+    reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at, "exact": exact})
     if reply is not None and "code" in reply:
         return {k: v for k, v in reply.items() if k != "ok"}
-    return state.vault().code(ref, at=at).public()
+    from companion.otp_input import check_code_time
+
+    entry = state.entry(ref, exact=exact)
+    check_code_time(entry.otp.type if entry.otp else "", at)
+    return state.vault().code(entry, at=at).public()
 
 
 def render(result: dict, at: float, label: str):
@@ -48,7 +60,7 @@ def render(result: dict, at: float, label: str):
     return Group(head, line)
 
 
-def watch(state: State, ref: str, start_at: float | None, frames: int) -> None:
+def watch(state: State, ref: str, start_at: float | None, frames: int, exact: bool = False) -> None:
     from rich.live import Live
 
     offset = 0.0 if start_at is None else start_at - time.time()
@@ -56,7 +68,7 @@ def watch(state: State, ref: str, start_at: float | None, frames: int) -> None:
     def now() -> float:
         return time.time() + offset
 
-    result = fetch_code(state, ref, now() if start_at is not None else None)
+    result = fetch_code(state, ref, now() if start_at is not None else None, exact)
     if result["valid_until"] is None:  # HOTP: the code was made (and the counter advanced) anyway
         click.echo(result["code"])
         raise UserError("HOTP codes do not expire; --watch is for TOTP and Steam codes")
@@ -66,7 +78,7 @@ def watch(state: State, ref: str, start_at: float | None, frames: int) -> None:
             while True:
                 t = now()
                 if t >= result["valid_until"]:
-                    result = fetch_code(state, ref, t if start_at is not None else None)
+                    result = fetch_code(state, ref, t if start_at is not None else None, exact)
                 live.update(render(result, t, ref), refresh=True)
                 shown += 1
                 if frames and shown >= frames:
@@ -77,7 +89,7 @@ def watch(state: State, ref: str, start_at: float | None, frames: int) -> None:
 
 
 @click.command()
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--at", "at", type=float, default=None, metavar="UNIX_SECONDS",
               help="The code at this time instead of now (TOTP/Steam).")
 @click.option("--json", "as_json", is_flag=True,
@@ -86,14 +98,19 @@ def watch(state: State, ref: str, start_at: float | None, frames: int) -> None:
 @click.option("--count", "frames", type=click.IntRange(0), default=0, hidden=True,
               help="With --watch: stop after this many frames (tests).")
 @pass_state
-def code(state: State, ref: str, at: float | None, as_json: bool, watch_: bool, frames: int) -> None:
-    """Print ENTRY's current one-time code. HOTP: every code shown advances the counter."""
+def code(state: State, which, at: float | None, as_json: bool, watch_: bool, frames: int) -> None:
+    """Print ENTRY's current one-time code. HOTP: every code shown advances the counter.
+
+    ENTRY: a unique part of its title or of Customer/Title, Customer/Title, or an id (prefix)."""
+    ref, exact = which.ref, which.exact
+    if which.customer is not None or which.title is not None or not ref:
+        ref, exact = state.entry(which).id, True  # a --customer/--title selection: resolve once
     if watch_:
         if as_json:
             raise UserError("--watch and --json do not go together")
-        watch(state, ref, at, frames)
+        watch(state, ref, at, frames, exact)
         return
-    result = fetch_code(state, ref, at)
+    result = fetch_code(state, ref, at, exact)
     if as_json:
         emit_json(result)
     elif sys.stdout.isatty():
@@ -105,12 +122,12 @@ def code(state: State, ref: str, at: float | None, as_json: bool, watch_: bool, 
         click.echo(result["code"])
 
 
-def _audited_entry_id(vault, ref: str) -> str:
+def _audited_entry_id(state: State, ref: str) -> str:
     """The entry's id; a removed entry's events stay findable by its full id."""
     from companion.errors import NotFound
 
     try:
-        return vault.entry(ref).id
+        return state.entry(ref).id
     except NotFound:
         if len(ref) == 32 and all(c in "0123456789abcdef" for c in ref):
             return ref
@@ -128,7 +145,7 @@ def audit(state: State, ref: str | None, limit: int | None, as_json: bool) -> No
     if ref:
         # Filtered here, not by vault.audit(entry=...): that one resolves the entry, so a removed
         # entry's history could not be asked for.
-        entry_id = _audited_entry_id(vault, ref)
+        entry_id = _audited_entry_id(state, ref)
         events = [e for e in vault.audit() if e.entry_id == entry_id]
         events = events[-limit:] if limit else events
     else:

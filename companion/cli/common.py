@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from companion.errors import Locked, UserError, from_reply
+from companion.errors import Locked, UserError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from companion.cli.remote import RemoteVault
     from companion.vault import Vault
+    from companion.vault.model import Entry
 
 
 def console() -> Console:
@@ -106,24 +109,80 @@ class State:
             raise UserError(f"{prompt.lower()}: expected a line on stdin, got none")
         return line.rstrip("\r\n")
 
-    def vault(self, *, unlock: bool = True) -> Vault:
-        """Open the vault (and unlock it: keyring slot first, then the password)."""
+    def has_password(self) -> bool:
+        """Whether a master password is at hand without asking (--password-stdin, OTPC_PASSWORD)."""
+        return self.password_stdin or os.environ.get("OTPC_PASSWORD") is not None
+
+    def vault(self, *, unlock: bool = True) -> Vault | RemoteVault:
+        """The vault every command uses: a running, unlocked companion's (no password, no KDF),
+        else the file opened and unlocked here (docs/threat-model.md, "The agent")."""
+        if self._vault is None and unlock:
+            self._vault = self._companion_vault()
         if self._vault is None:
+            return self.local_vault(unlock=unlock)
+        return self._vault
+
+    def _companion_vault(self) -> RemoteVault | None:
+        """The companion's vault, or None when none runs (the hint is printed then) or it is locked
+        and a password was given for the file (scripts keep working as before). Locked with no
+        password given: on a terminal, ask and unlock the companion with it (like ssh-add); else
+        exit 5, locked."""
+        from companion.cli.control import call
+
+        try:
+            status = call(self.path, {"op": "status"})
+        except UserError:
+            status = None
+        if status is None:
+            start_hint()
+            return None
+        if status.get("locked"):
+            if self.has_password():
+                return None
+            if not sys.stdin.isatty():
+                raise Locked(
+                    "the companion is locked: run 'otpc unlock' (or give the master password "
+                    "with --password-stdin or OTPC_PASSWORD to open the vault file directly)"
+                )
+            password = click.prompt("Master password (unlocks the companion)", hide_input=True,
+                                    err=True)
+            call(self.path, {"op": "unlock", "password": password}, timeout=30.0)
+        from companion.cli.remote import RemoteVault
+
+        return RemoteVault(self.path)
+
+    def local_vault(self, *, unlock: bool = True) -> Vault:
+        """The vault file opened by this process (keyring slot first, then the password)."""
+        from companion.vault import Vault
+
+        local = self._vault if self._vault is not None and hasattr(self._vault, "store") else None
+        if local is None:
             from companion.hardening import forbid_core_dumps
-            from companion.vault import Vault
 
             forbid_core_dumps()  # before any key or password is in this process (issue 9 #7)
-
             path = self.path
             if not Vault.exists(path):
                 raise UserError(f"no vault at {path}: run 'otpc init' first")
-            self._vault = Vault.open(path, accept_rollback=self.accept_rollback)
-        if unlock and self._vault.is_locked:
-            if not self._vault.unlock_with_keyring():
-                self._vault.unlock(self.read_password())
-            if self._vault.rollback_accepted:
-                click.echo(f"otpc: accepted: {self._vault.rollback_accepted}", err=True)
-        return self._vault
+            local = self._vault = Vault.open(path, accept_rollback=self.accept_rollback)
+        if unlock and local.is_locked:
+            if not local.unlock_with_keyring():
+                local.unlock(self.read_password())
+            if local.rollback_accepted:
+                click.echo(f"otpc: accepted: {local.rollback_accepted}", err=True)
+        return local
+
+    def entry(self, which: Which | str | None, *, exact: bool = False) -> Entry:
+        """The entry the user means (companion.resolve: a unique part of the title, Customer/Title,
+        an id or id prefix; --exact; --customer/--title), resolved where the vault is."""
+        if not isinstance(which, Which):
+            which = Which(which, exact)
+        ref, exact, customer, title = which.ref, which.exact, which.customer, which.title
+        vault = self.vault()
+        if hasattr(vault, "find_entry"):
+            return vault.find_entry(ref, exact=exact, customer=customer, title=title)
+        from companion.resolve import resolve_entry
+
+        return resolve_entry(vault.entries(), ref, exact=exact, customer=customer, title=title)
 
     def close(self) -> None:
         if self._vault is not None:
@@ -132,6 +191,46 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+@dataclass(frozen=True)
+class Which:
+    """What the user typed to name one entry (see companion/resolve.py)."""
+
+    ref: str | None = None
+    exact: bool = False
+    customer: str | None = None
+    title: str | None = None
+
+
+def entry_argument(*, select: bool = True):
+    """ENTRY plus --exact (and, with select, --customer C --title T for names holding '/'), passed
+    to the command as one `which` argument for State.entry."""
+
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            which = Which(kwargs.pop("ref"), kwargs.pop("exact"), kwargs.pop("sel_customer", None),
+                          kwargs.pop("sel_title", None))
+            return command(*args, which=which, **kwargs)
+
+        params = [
+            click.argument("ref", metavar="[ENTRY]", required=False),
+            click.option("--exact", is_flag=True,
+                         help="ENTRY is an id or Customer/Title exactly: no search (scripts)."),
+        ]
+        if select:
+            params += [
+                click.option("--customer", "sel_customer", default=None, metavar="NAME",
+                             help="The entry's customer (with --title, or to narrow ENTRY)."),
+                click.option("--title", "sel_title", default=None, metavar="TITLE",
+                             help="The entry's exact title (names may contain '/')."),
+            ]
+        for param in reversed(params):
+            run = param(run)
+        return run
+
+    return decorate
 
 
 def confirm(question: str, *, yes: bool) -> None:
@@ -147,19 +246,23 @@ def confirm(question: str, *, yes: bool) -> None:
 def ask_companion(path: Path, request: dict) -> dict | None:
     """The running companion's ok reply, or None when none answers (or it is locked): then the
     caller opens the vault itself. Its other refusals become UserErrors."""
+    from companion.cli.control import call
+
     try:
-        from companion.cli.control import ask
-    except ImportError:
+        return call(path, request)
+    except Locked:
         return None
-    try:
-        reply = ask(path, request)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(reply, dict):
-        return None
-    if reply.get("ok"):
-        return reply
-    error = from_reply(reply)
-    if isinstance(error, Locked):
-        return None
-    raise error
+
+
+_hinted = False
+START_HINT = ("otpc: no companion is running, so this command opens the vault itself; "
+              "'otpc serve' (or 'otpc service install') keeps it unlocked for every command")
+
+
+def start_hint() -> None:
+    """Say once per process, and only to a person at a terminal (not in scripts' logs), that a
+    companion would spare the password and the KDF."""
+    global _hinted
+    if not _hinted and sys.stderr.isatty():
+        _hinted = True
+        click.echo(START_HINT, err=True)

@@ -8,7 +8,7 @@ import os
 import socket
 from pathlib import Path
 
-MAX_REPLY = 4 * 1024 * 1024
+MAX_REPLY = 64 * 1024 * 1024  # a listing of 10,000 entries is a few MB
 
 
 def socket_path(vault_path: Path) -> Path:
@@ -57,3 +57,16 @@ def ask(vault_path: Path, request: dict, timeout: float = 2.0) -> dict | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return reply if isinstance(reply, dict) else None
+
+
+def call(vault_path: Path, request: dict, timeout: float = 2.0) -> dict | None:
+    """The one decoder of control-socket replies: the ok reply, None when no companion answers,
+    else the refusal raised as its UserError subclass (companion.errors.from_reply)."""
+    reply = ask(vault_path, request, timeout)
+    if reply is None:
+        return None
+    if reply.get("ok"):
+        return reply
+    from companion.errors import from_reply
+
+    raise from_reply(reply)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from companion.cli.common import State, ask_companion, confirm, console, emit_json, esc, pass_state
+from companion.cli.common import (
+    State,
+    confirm,
+    console,
+    emit_json,
+    entry_argument,
+    esc,
+    pass_state,
+)
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 PASSWORD_PROMPT = click.option(
@@ -26,7 +34,8 @@ def otp_label(otp: dict | None) -> str:
 
 @click.group()
 def entry() -> None:
-    """Password entries. ENTRY is an id, a unique id prefix or Customer/Title."""
+    """Password entries. ENTRY is a unique part of its title or of Customer/Title (case-insensitive),
+    Customer/Title ('\\/' for a slash inside a name), an id or a unique id prefix (4+ characters)."""
 
 
 @entry.command("add")
@@ -41,6 +50,9 @@ def entry() -> None:
 @pass_state
 def add(state: State, customer_ref, title, username, urls, notes, tags, password_prompt, as_json):
     """Add an entry. Its password is never an argument: use --password-prompt."""
+    from companion.normalize import login_url
+
+    urls = [login_url(u) for u in urls]
     vault = state.vault()
     password = state.read_secret("Entry password", confirm=True) if password_prompt else ""
     e = vault.add_entry(customer_ref, title, username=username, password=password, urls=urls,
@@ -53,9 +65,6 @@ def add(state: State, customer_ref, title, username, urls, notes, tags, password
 
 def listed_entries(state: State, customer: str | None, search: str | None) -> list[dict]:
     """Entry.public() dicts: from a running, unlocked companion if there is one, else the vault."""
-    reply = ask_companion(state.path, {"op": "entries", "customer": customer, "search": search})
-    if reply is not None and isinstance(reply.get("entries"), list):
-        return reply["entries"]
     return [e.public() for e in state.vault().entries(customer=customer, search=search)]
 
 
@@ -91,14 +100,14 @@ def list_(state: State, customer, search, as_json):
 
 
 @entry.command()
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--reveal-password", is_flag=True, help="Show the password (recorded in the audit log).")
 @JSON
 @pass_state
-def show(state: State, ref, reveal_password, as_json):
+def show(state: State, which, reveal_password, as_json):
     """Show one entry; the password only with --reveal-password."""
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     data = e.public()
     if reveal_password:
         data["password"] = vault.reveal_password(e.id)
@@ -129,7 +138,7 @@ def show(state: State, ref, reveal_password, as_json):
 
 
 @entry.command()
-@click.argument("ref", metavar="ENTRY")
+@entry_argument(select=False)
 @click.option("--title", default=None)
 @click.option("--username", default=None)
 @click.option("--url", "urls", multiple=True, help="Replaces all URLs (repeatable).")
@@ -140,14 +149,25 @@ def show(state: State, ref, reveal_password, as_json):
 @PASSWORD_PROMPT
 @JSON
 @pass_state
-def edit(state: State, ref, title, username, urls, clear_urls, notes, tags, customer_ref,
+def edit(state: State, which, title, username, urls, clear_urls, notes, tags, customer_ref,
          password_prompt, as_json):
     """Change an entry's fields; those not given stay as they are."""
+    from companion.normalize import login_url
+
+    if not (title is not None or username is not None or urls or clear_urls or notes is not None
+            or tags or customer_ref is not None or password_prompt):
+        raise click.UsageError(
+            "nothing to change: give at least one of --title, --username, --url, --clear-urls, "
+            "--notes, --tag, --customer, --password-prompt"
+        )
+    if urls and clear_urls:
+        raise click.UsageError("give --url or --clear-urls, not both")
+    urls = [login_url(u) for u in urls]
     vault = state.vault()
-    vault.entry(ref)  # resolve (and fail) before asking for a password
+    found = state.entry(which)  # resolve (and fail) before asking for a password
     password = state.read_secret("New entry password", confirm=True) if password_prompt else None
     e = vault.update_entry(
-        ref,
+        found.id,
         title=title,
         username=username,
         password=password,
@@ -163,13 +183,13 @@ def edit(state: State, ref, title, username, urls, clear_urls, notes, tags, cust
 
 
 @entry.command("rm")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_state
-def rm(state: State, ref, yes):
+def rm(state: State, which, yes):
     """Remove an entry (and its OTP secret, for good)."""
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     question = f"Remove entry {e.ref}?"
     if e.has_otp:
         question = (f"Remove entry {e.ref} and its OTP secret? This cannot be undone and the secret "

@@ -63,20 +63,19 @@ def try_fast_path(args: list[str]) -> int | None:
     if parsed is None:
         return None
     vault, ref, as_json, at = parsed
-    from companion.cli.control import ask
+    from companion.cli.control import call
+    from companion.errors import Locked, UserError
     from companion.paths import vault_path
 
-    reply = ask(vault_path(vault), {"op": "code", "entry": ref, "at": at})
-    if reply is None:
-        return None
-    if not reply.get("ok"):
-        from companion.errors import Locked, from_reply
-
-        error = from_reply(reply)
-        if isinstance(error, Locked):
-            return None  # the normal path opens the vault itself
+    try:
+        reply = call(vault_path(vault), {"op": "code", "entry": ref, "at": at})
+    except Locked:
+        return None  # the normal path opens the vault itself (or asks to unlock the companion)
+    except UserError as error:
         print(f"otpc: error: {error}", file=sys.stderr)
         return error.exit_code
+    if reply is None:
+        return None
     result = {k: v for k, v in reply.items() if k != "ok"}
     if "code" not in result:
         return None

@@ -11,7 +11,16 @@ from dataclasses import replace
 
 import click
 
-from companion.cli.common import State, confirm, console, emit_json, err_console, esc, pass_state
+from companion.cli.common import (
+    State,
+    confirm,
+    console,
+    emit_json,
+    entry_argument,
+    err_console,
+    esc,
+    pass_state,
+)
 from companion.errors import UserError
 
 SECRET_PROMPT = "OTP secret or otpauth:// URI"
@@ -21,57 +30,13 @@ def _notice(text: str, style: str = "yellow") -> None:
     err_console().print(f"[{style}]{esc(text)}[/]", soft_wrap=True)
 
 
-def _uri_notes(uri: str) -> tuple[str, ...]:
-    """What normalising the URI's secret changed (parse_uri already validated it)."""
-    from urllib.parse import parse_qsl, urlsplit
-
-    from companion.normalize import normalize_secret
-
-    query = {k.lower(): v for k, v in parse_qsl(urlsplit(uri.strip()).query, keep_blank_values=True)}
-    return normalize_secret(query["secret"], force=True).notes
-
-
-def params_from_input(raw: str, *, kind, algorithm, digits, period, counter, issuer, account,
-                      force) -> tuple:
-    """(OtpParams, notes, warnings) from a bare secret or an otpauth:// URI plus the options;
-    options given explicitly override what a URI says."""
-    from companion.normalize import normalize_secret
-    from companion.otp import OtpParams
-
-    overrides = {k: v for k, v in (("type", kind), ("algorithm", algorithm), ("digits", digits),
-                                   ("period", period), ("counter", counter), ("issuer", issuer),
-                                   ("account", account)) if v is not None}
-    if raw.strip().lower().startswith("otpauth:"):
-        from companion.otpauth import parse_uri
-
-        params, warnings = parse_uri(raw, force=force)
-        notes = _uri_notes(raw)
-        if overrides:
-            params = replace(params, **overrides)
-            notes += (f"options override the URI's {', '.join(sorted(overrides))}",)
-        return checked(params, force), notes, tuple(warnings)
-    n = normalize_secret(raw, force=force)
-    params = OtpParams(secret=n.secret, **overrides)
-    if params.type == "steam":
-        params = replace(params, digits=5)
-    return checked(params, force), n.notes, n.warnings
-
-
-def checked(params, force: bool):
-    from companion.otp import require_usual_digits
-
-    params = params.checked()
-    require_usual_digits(params, force=force)
-    return params
-
-
 @click.group()
 def otp() -> None:
     """An entry's OTP secret: set it, remove it for good, or show it as a QR code."""
 
 
 @otp.command("set")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument(select=False)
 @click.argument("secret_arg", metavar="[SECRET_OR_OTPAUTH_URI]", required=False)
 @click.option("--type", "kind", type=click.Choice(["totp", "hotp", "steam"], case_sensitive=False),
               default=None, help="Default totp (or the URI's).")
@@ -87,7 +52,7 @@ def otp() -> None:
 @click.option("--yes", is_flag=True, help="Replace an existing OTP without asking.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
-def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter, issuer, account,
+def set_(state: State, which, secret_arg, kind, algorithm, digits, period, counter, issuer, account,
          force, yes, as_json):
     """Set ENTRY's OTP from a base32 secret or an otpauth:// URI.
 
@@ -99,15 +64,17 @@ def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter
         _notice("warning: a secret given as an argument may be visible in your shell history and "
                 "the process list; prefer the prompt (leave it out) or stdin ('-')")
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     if e.has_otp:
         confirm(f"{e.ref} already has an OTP. Replace it? The old secret cannot be recovered.",
                 yes=yes)
     raw = secret_arg if secret_arg not in (None, "-") else state.read_secret(SECRET_PROMPT)
-    params, notes, warnings = params_from_input(
-        raw, kind=kind.lower() if kind else None, algorithm=algorithm, digits=digits,
-        period=period, counter=counter, issuer=issuer, account=account, force=force,
-    )
+    from companion.otp_input import from_text
+
+    built = from_text(raw, force=force, type=kind.lower() if kind else None, algorithm=algorithm,
+                      digits=digits, period=period, counter=counter, issuer=issuer,
+                      account=account)
+    params, notes, warnings = built.params, built.notes, built.warnings
     if not params.issuer and issuer is None:
         params = replace(params, issuer=e.title)
     if not params.account and account is None:
@@ -129,13 +96,13 @@ def set_(state: State, ref, secret_arg, kind, algorithm, digits, period, counter
 
 
 @otp.command("rm")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_state
-def rm(state: State, ref, yes):
+def rm(state: State, which, yes):
     """Delete ENTRY's OTP secret for good (it is erased from the vault file)."""
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     if not e.has_otp:
         raise UserError(f"entry {e.ref} has no OTP")
     confirm(
@@ -152,13 +119,13 @@ def rm(state: State, ref, yes):
 
 
 @otp.command("qr")
-@click.argument("ref", metavar="ENTRY")
+@entry_argument()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--png", "png", type=click.Path(dir_okay=False), default=None,
               help="Write the QR code to this PNG file (0600) instead of the terminal.")
 @click.option("--force", is_flag=True, help="Replace an existing --png file.")
 @pass_state
-def qr(state: State, ref, yes, png, force):
+def qr(state: State, which, yes, png, force):
     """Show ENTRY's OTP as a QR code to scan with an authenticator app (shows the secret)."""
     from pathlib import Path
 
@@ -167,7 +134,7 @@ def qr(state: State, ref, yes, png, force):
     from companion.otpauth import build_uri
 
     vault = state.vault()
-    e = vault.entry(ref)
+    e = state.entry(which)
     if not e.has_otp:
         raise UserError(f"entry {e.ref} has no OTP")
     if png is None:

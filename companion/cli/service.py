@@ -12,20 +12,16 @@ import time
 import click
 
 from companion.cli.common import State, emit_json, pass_state, printable
-from companion.errors import UserError, from_reply
+from companion.errors import UserError
 
 
 def ask_running(state: State, request: dict, *, required: bool = True) -> dict | None:
     """Ask the running companion; UserError when none runs (if required) or it refuses."""
-    from companion.cli.control import ask
+    from companion.cli.control import call
 
-    reply = ask(state.path, request, timeout=10.0)
-    if reply is None:
-        if required:
-            raise UserError("no companion is running for this vault: start it with 'otpc serve'")
-        return None
-    if not reply.get("ok"):
-        raise from_reply(reply)
+    reply = call(state.path, request, timeout=10.0)
+    if reply is None and required:
+        raise UserError("no companion is running for this vault: start it with 'otpc serve'")
     return reply
 
 
@@ -220,18 +216,15 @@ def clients_scope(state, client, read_only, customers, all_customers) -> None:
                "all_customers": all_customers}
     reply = ask_running(state, request, required=False)
     if reply is None:
-        from companion.server.clients import ClientStore, Scope
+        from companion.server.clients import UNCHANGED, ClientStore
 
-        store = ClientStore(state.path)
-        current = store._find(client).scope
-        ids = current.customers
+        ids = UNCHANGED
         if all_customers:
             ids = None
         elif names is not None:
             vault = state.vault()
             ids = tuple(dict.fromkeys(vault.customer(n).id for n in names))
-        scope = Scope(current.write if write is None else write, ids)
-        result = store.set_scope(client, scope).public()
+        result = ClientStore(state.path).rescope(client, write=write, customers=ids).public()
     else:
         result = reply["client"]
     click.echo(f"{result['id']}: {_scope_text(result['scope'])}")

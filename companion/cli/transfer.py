@@ -142,43 +142,25 @@ def refuse_unrepresentable(rows) -> list:
 
 
 def write_rows(vault, rows) -> None:
-    """Add every IMPORT row inside one transaction; any failure rolls all of it back."""
+    """Add every IMPORT row inside one transaction (companion.imports.write_rows, here or in the
+    running companion); any failure rolls all of it back."""
     from companion.formats.plan import IMPORT
-    from companion.formats.records import item_error
+    from companion.imports import write_rows as write
 
     todo = [r for r in rows if r.status == IMPORT]
-    progress = None
-    if len(todo) >= PROGRESS_FROM:
+    progress = advance = None
+    if len(todo) >= PROGRESS_FROM and not hasattr(vault, "import_rows"):
         from rich.progress import Progress
 
         progress = Progress(console=err_console(), transient=True)
         task = progress.add_task("importing", total=len(todo))
         progress.start()
-    customers: dict[str, str] = {c.name.casefold(): c.id for c in vault.customers()}
+
+        def advance() -> None:
+            progress.advance(task)
+
     try:
-        with vault.batch():
-            for row in todo:
-                item = row.item
-                try:
-                    cid = customers.get(row.customer.casefold())
-                    if cid is None:
-                        cid = vault.add_customer(row.customer, item.customer_notes).id
-                        customers[row.customer.casefold()] = cid
-                    entry = vault.add_entry(
-                        cid,
-                        row.title,
-                        username=item.username,
-                        password=item.password,
-                        urls=item.urls,
-                        notes=item.notes,
-                        tags=item.tags,
-                    )
-                    if item.otp is not None:
-                        vault.set_otp(entry.id, item.otp, actor="import")
-                except UserError as exc:
-                    raise item_error(item.number, item.label, f"{exc}; nothing was imported") from None
-                if progress is not None:
-                    progress.advance(task)
+        write(vault, todo, advance)
     finally:
         if progress is not None:
             progress.stop()
@@ -221,6 +203,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
                force, strict, dry_run, as_json):
     from companion.formats import parse, read_source
     from companion.formats.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
+    from companion.imports import existing_duplicates
 
     if source.strip().lower().startswith("otpauth"):
         err_console().print(
@@ -238,7 +221,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
     vault = state.vault()
     rows = plan(
         parsed.items,
-        existing_otps=vault.all_otp_params().values(),
+        existing_otps=existing_duplicates(vault, parsed.items),
         existing_titles=existing_titles(vault),
         customer=customer,
         default_customer=DEFAULT_CUSTOMER,

@@ -56,7 +56,7 @@ def unique_title(title: str, account: str, taken: set[str]) -> str:
 def plan(
     items: Iterable[Item],
     *,
-    existing_otps: Iterable[OtpParams],
+    existing_otps: Iterable[OtpParams | bytes],
     existing_titles: dict[str, set[str]],
     customer: str | None = None,
     default_customer: str = DEFAULT_CUSTOMER,
@@ -64,7 +64,7 @@ def plan(
 ) -> list[Row]:
     """One Row per item. `existing_titles` maps casefolded customer name → casefolded titles.
     `customer_from_group` N > 0: the customer is the Nth nested group (KeePass), not the path."""
-    seen = {duplicate_key(p) for p in existing_otps}
+    seen = {p if isinstance(p, bytes) else duplicate_key(p) for p in existing_otps}  # or digests
     titles = {name: set(t) for name, t in existing_titles.items()}
     spelled: dict[str, str] = {}
     rows: list[Row] = []

@@ -13,8 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from companion.errors import UserError
-from companion.normalize import normalize_secret
-from companion.otp import OtpError, OtpParams, require_usual_digits
+from companion.otp import OtpError, OtpParams
+from companion.otp_input import from_fields
 from companion.otpauth import parse_uri
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # no real export comes near this
@@ -151,32 +151,25 @@ def otp_from_fields(
     issuer: object = "",
     account: object = "",
 ) -> tuple[OtpParams, list[str]]:
-    """Checked OtpParams from separate fields (the JSON formats), secret normalised like `otp set`."""
+    """Checked OtpParams from separate fields (the JSON formats): companion.otp_input, the builder
+    `otpc otp set` and the HTTP API use too."""
     try:
         if not isinstance(secret, str):
             raise UserError("secret is missing or not text")
-        normalized = normalize_secret(secret, force=ACCEPT_SHORT_SECRETS.get())
-        kind = str(kind or "totp").lower()
-        params = OtpParams(
-            type=kind,
-            secret=normalized.secret,
-            algorithm=str(algorithm or "SHA1"),
-            digits=whole(digits, "digits", 6),
-            period=whole(period, "period", 30),
-            counter=whole(counter, "counter", 0) if kind == "hotp" else 0,
-            issuer=text(issuer, "issuer").strip(),
-            account=text(account, "account").strip(),
+        built = from_fields(
+            secret,
+            type=str(kind or "totp").lower(),
+            algorithm=str(algorithm) if algorithm else None,
+            digits=None if digits in (None, "") else whole(digits, "digits", 6),
+            period=None if period in (None, "") else whole(period, "period", 30),
+            counter=None if counter in (None, "") or str(kind).lower() != "hotp"
+            else whole(counter, "counter", 0),
+            issuer=text(issuer, "issuer"),
+            account=text(account, "account"),
+            force=ACCEPT_SHORT_SECRETS.get(),
         )
-        if kind == "steam":
-            params = replace(params, algorithm="SHA1", period=30, digits=5)
-        elif kind == "hotp":
-            params = replace(params, period=30)
-        params = params.checked()
-        require_usual_digits(params, force=ACCEPT_SHORT_SECRETS.get())
-        return params, list(normalized.warnings)
-    except (UserError, OtpError) as exc:
-        raise item_error(number, label, str(exc)) from None
-    except ValueError as exc:
+        return built.params, list(built.warnings)
+    except (UserError, OtpError, ValueError) as exc:
         raise item_error(number, label, str(exc)) from None
 
 

@@ -256,8 +256,8 @@ async def entry_delete(request: web.Request) -> web.Response:
 
 # ---- OTP ---------------------------------------------------------------------------------------
 def _otp_params(client, body: dict):
-    from companion.normalize import normalize_secret
-    from companion.otp import OtpParams
+    """The builder `otpc otp set` and the importers use (companion.otp_input), on unsealed input."""
+    from companion.otp_input import from_fields
     from companion.otpauth import parse_uri
 
     if body.get("uri") is not None:
@@ -267,18 +267,17 @@ def _otp_params(client, body: dict):
     sealed = _field(body, "secret", str)
     if sealed is None:
         raise ApiError("give 'secret' or 'uri'")
-    normalized = normalize_secret(unseal_from(client, "otp-secret", sealed))
-    params = OtpParams(
-        type=_field(body, "type", str, default="totp"),
-        secret=normalized.secret,
-        algorithm=_field(body, "algorithm", str, default="SHA1"),
-        digits=_field(body, "digits", int, default=6),
-        period=_field(body, "period", int, default=30),
-        counter=_field(body, "counter", int, default=0),
-        issuer=_field(body, "issuer", str, default=""),
-        account=_field(body, "account", str, default=""),
-    ).checked()
-    return params, list(normalized.notes) + list(normalized.warnings)
+    built = from_fields(
+        unseal_from(client, "otp-secret", sealed),
+        type=_field(body, "type", str),
+        algorithm=_field(body, "algorithm", str),
+        digits=_field(body, "digits", int),
+        period=_field(body, "period", int),
+        counter=_field(body, "counter", int),
+        issuer=_field(body, "issuer", str),
+        account=_field(body, "account", str),
+    )
+    return built.params, list(built.notes) + list(built.warnings)
 
 
 async def otp_set(request: web.Request) -> web.Response:

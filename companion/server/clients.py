@@ -18,6 +18,7 @@ from companion.errors import NotFound, UserError
 from companion.paths import clients_path, write_private_file
 
 FILE_VERSION = 1
+UNCHANGED = object()  # ClientStore.rescope: keep the customers as they are
 LAST_USED_FLUSH_SECONDS = 60
 
 
@@ -146,7 +147,8 @@ class ClientStore:
         self._clients[client.id] = client
         self._save()
 
-    def _find(self, ref: str) -> Client:
+    def find(self, ref: str) -> Client:
+        """A client by id, unique id prefix (4+ characters) or name."""
         self.reload_if_changed()
         if ref in self._clients:
             return self._clients[ref]
@@ -156,16 +158,26 @@ class ClientStore:
         raise NotFound(f"no paired client {ref!r}" if not matches else f"{ref!r} is ambiguous")
 
     def revoke(self, ref: str) -> Client:
-        client = self._find(ref)
+        client = self.find(ref)
         del self._clients[client.id]
         self._save()
         return client
 
     def set_scope(self, ref: str, scope: Scope) -> Client:
-        client = replace(self._find(ref), scope=scope)
+        client = replace(self.find(ref), scope=scope)
         self._clients[client.id] = client
         self._save()
         return client
+
+    def rescope(self, ref: str, *, write: bool | None = None, customers=UNCHANGED) -> Client:
+        """Change a client's scope: write access unless None, the customer ids (None = all) unless
+        UNCHANGED. The one implementation for the control socket and the CLI without a companion."""
+        current = self.find(ref).scope
+        scope = Scope(
+            current.write if write is None else write,
+            current.customers if customers is UNCHANGED else customers,
+        )
+        return self.set_scope(ref, scope)
 
     def touch(self, client_id: str) -> None:
         """Note a use in memory; written out at most once a minute (and by flush())."""

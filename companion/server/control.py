@@ -14,13 +14,18 @@ import socket
 import time
 
 from companion.errors import UserError, to_reply
+from companion.otp_input import check_code_time
 from companion.paths import control_socket_path, ensure_private_dir, is_private_dir
-from companion.server.clients import Scope
+from companion.resolve import resolve_entry
+from companion.server import vault_ops
+from companion.server.clients import UNCHANGED
 from companion.server.pairing import display_code
 
 log = logging.getLogger("otpc.server")
 
-MAX_LINE = 64 * 1024
+# One request line at most. Large enough for an import of 100,000 rows sent in one request (atomic,
+# like a direct import); the socket is reachable by this user only, so this bounds memory, not trust.
+MAX_LINE = 64 * 1024 * 1024
 
 
 def _refs(value) -> list[str] | None:
@@ -52,8 +57,10 @@ def handle(companion, request: dict) -> dict:
         at = request.get("at")
         if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
             raise UserError("'at' must be a number")
-        entry = vault.entry(_text(request, "entry"))
-        result = vault.code(entry.id, at=at, actor="cli")
+        entry = resolve_entry(vault.entries(), _text(request, "entry"),
+                              exact=request.get("exact") is True)
+        check_code_time(entry.otp.type if entry.otp else "", at)
+        result = vault.code(entry, at=at, actor="cli")
         return {**result.public(), "entry_id": entry.id, "entry": entry.ref}
     if op == "entries":
         vault = companion.unlocked_vault()
@@ -62,6 +69,8 @@ def handle(companion, request: dict) -> dict:
             search=_text(request, "search", optional=True),
         )
         return {"entries": [e.public() for e in found]}
+    if op == "vault":
+        return vault_ops.run(companion.unlocked_vault(), request)
     if op == "unlock":
         companion.unlock(_text(request, "password"))
         return {"locked": False}
@@ -84,16 +93,17 @@ def handle(companion, request: dict) -> dict:
         log.info("revoked client %s", client.id[:8])
         return {"revoked": client.id}
     if op == "scope":
-        ref = _text(request, "client")
-        current = companion.clients._find(ref).scope
         write = request.get("write")
-        customers = current.customers
+        customers = UNCHANGED
         if request.get("all_customers"):
             customers = None
         elif request.get("customers") is not None:
             customers = companion.resolve_customers(_refs(request.get("customers")))
-        scope = Scope(current.write if write is None else bool(write), customers)
-        return {"client": companion.clients.set_scope(ref, scope).public()}
+        client = companion.clients.rescope(
+            _text(request, "client"), write=None if write is None else bool(write),
+            customers=customers,
+        )
+        return {"client": client.public()}
     raise UserError(f"unknown control op {op!r}")
 
 

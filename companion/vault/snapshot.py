@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from companion.errors import UserError
+from companion.normalize import name_key
 from companion.vault.model import Customer, Entry
 from companion.vault.sites import site_key
 from companion.vault.validate import shown
@@ -17,8 +18,8 @@ class Snapshot:
     def __init__(self, customers: dict[str, Customer], entries: dict[str, Entry]):
         self.customers: dict[str, Customer] = {}
         self.entries: dict[str, Entry] = {}
-        self._names: dict[str, str] = {}  # casefolded customer name -> customer id
-        self._titles: dict[tuple[str, str], str] = {}  # (customer id, casefolded title) -> entry id
+        self._names: dict[str, str] = {}  # name_key(customer name) -> customer id
+        self._titles: dict[tuple[str, str], str] = {}  # (customer id, name_key(title)) -> entry id
         self._sites: dict[str, set[str]] | None = None  # registrable domain -> entry ids, lazily
         for c in customers.values():
             self.put_customer(c)
@@ -30,20 +31,20 @@ class Snapshot:
     def put_customer(self, c: Customer) -> None:
         old = self.customers.get(c.id)
         if old is not None:
-            self._names.pop(old.name.casefold(), None)
+            self._names.pop(name_key(old.name), None)
             if old.name != c.name:
                 for e in [e for e in self.entries.values() if e.customer_id == c.id]:
                     self.entries[e.id] = replace(e, customer=c.name)
         self.customers[c.id] = c
-        self._names[c.name.casefold()] = c.id
+        self._names[name_key(c.name)] = c.id
 
     def put_entry(self, e: Entry) -> None:
         old = self.entries.get(e.id)
         if old is not None:
-            self._titles.pop((old.customer_id, old.title.casefold()), None)
+            self._titles.pop((old.customer_id, name_key(old.title)), None)
             self._index_sites(old, add=False)
         self.entries[e.id] = e
-        self._titles[(e.customer_id, e.title.casefold())] = e.id
+        self._titles[(e.customer_id, name_key(e.title))] = e.id
         self._index_sites(e, add=True)
 
     def _index_sites(self, e: Entry, *, add: bool) -> None:
@@ -59,11 +60,11 @@ class Snapshot:
     # -- lookups -----------------------------------------------------------------------------------
 
     def customer_named(self, name: str) -> Customer | None:
-        cid = self._names.get(name.casefold())
+        cid = self._names.get(name_key(name))
         return self.customers.get(cid) if cid else None
 
     def entry_titled(self, customer_id: str, title: str) -> Entry | None:
-        eid = self._titles.get((customer_id, title.casefold()))
+        eid = self._titles.get((customer_id, name_key(title)))
         return self.entries.get(eid) if eid else None
 
     def entries_at_site(self, key: str) -> list[Entry]:

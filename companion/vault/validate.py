@@ -19,12 +19,11 @@ def clean_text(value: object, what: str) -> str:
 
 
 def clean_name(value: object, what: str) -> str:
-    """Customer names and titles: trimmed, non-empty, printable, no '/' (it separates them)."""
+    """Customer names and titles: trimmed, non-empty, printable. A '/' is allowed (the CLI takes
+    `Customer/Title` with '\\/' for a slash inside a name, or --customer and --title)."""
     text = clean_text(value, what).strip()
     if not text:
         raise UserError(f"{what} must not be empty")
-    if "/" in text:
-        raise UserError(f"{what} must not contain '/' (it separates Customer/Title)")
     if any(not ch.isprintable() for ch in text):
         raise UserError(f"{what} must not contain control characters")
     if len(text) > 200:

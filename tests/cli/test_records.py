@@ -167,7 +167,7 @@ def test_ambiguous_id_prefix_is_a_clear_error(otpc):
     vault.close()
     assert clash is not None
     line = one_line_error(otpc("entry", "show", clash))
-    assert f"'{clash}' matches 2 ids" in line
+    assert f"2 entries match '{clash}'" in line
     assert otpc("entry", "show", seen[clash]).code == 0
 
 

@@ -2,65 +2,9 @@
 control socket (no password needed); once it is locked, they open the vault themselves."""
 
 import json
-import signal
-import socket
-import subprocess
-import sys
-import time
 
-import pytest
 from cli_harness import one_line_error
 from test_codes import ANSI, run_in_pty
-
-SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC seed "12345678901234567890"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def served(otpc, tmp_path):
-    otpc.env["OTPC_SOCKET"] = str(tmp_path / "c.sock")
-    otpc.ok("customer", "add", "Acme")
-    otpc.ok("entry", "add", "--customer", "Acme", "--title", "Mail", "--username", "tech")
-    otpc.ok("otp", "set", "Acme/Mail", "--digits", "8", input=SECRET + "\n")
-    otpc.ok("entry", "add", "--customer", "Acme", "--title", "VPN")
-    otpc.ok("otp", "set", "Acme/VPN", "--type", "hotp", input=SECRET + "\n")
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "companion.cli.entry",
-            "--vault",
-            str(otpc.vault),
-            "serve",
-            "--port",
-            str(free_port()),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=open(log, "ab"),
-        env=otpc.env,
-    )
-    from companion.cli.control import ask
-
-    deadline = time.time() + 30
-    while not (ask(otpc.vault, {"op": "status"}) or {}).get("ok"):
-        assert proc.poll() is None, log.read_text()
-        assert time.time() < deadline, log.read_text()
-        time.sleep(0.05)
-    yield otpc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
 
 NO_PASSWORD = {"OTPC_PASSWORD": None}
 
@@ -82,8 +26,11 @@ def test_entry_list_through_companion_then_vault_when_locked(served):
         served("entry", "list", "--customer", "Nope", env=NO_PASSWORD)
     )
     assert served.run("lock").code == 0
-    # Locked companion: the CLI opens the vault itself, so now it needs the password.
-    assert "no password" in one_line_error(served("entry", "list", "--json", env=NO_PASSWORD))
+    # Locked companion, no password at hand and no terminal to ask on: exit 5, locked.
+    locked = served("entry", "list", "--json", env=NO_PASSWORD)
+    assert locked.code == 5
+    assert "the companion is locked" in one_line_error(locked)
+    # With the password given (OTPC_PASSWORD), the CLI opens the vault file itself.
     assert len(json.loads(served.ok("entry", "list", "--json"))) == 2
 
 

@@ -147,8 +147,8 @@ def test_write_failure_half_way_rolls_everything_back(vault_path):
     for n in range(1, 11):
         params = OtpParams(secret=B32_SHA1, account=f"user{n}")
         item = Item(number=n, label=f"user{n}", title=f"T{n}", otp=params)
-        # row 7 carries a title the vault refuses ('/' separates Customer/Title)
-        rows.append(Row(item, IMPORT, customer=f"C{n % 3}", title="bad/title" if n == 7 else f"T{n}"))
+        # row 7 carries a title the vault refuses (a control character)
+        rows.append(Row(item, IMPORT, customer=f"C{n % 3}", title="bad\x07title" if n == 7 else f"T{n}"))
     v = opened(vault_path)
     with pytest.raises(Exception, match=r"entry 7 \(user7\).*nothing was imported"):
         write_rows(v, rows)

@@ -1,0 +1,99 @@
+"""Writing an import plan's rows into a vault: all of them in one transaction, or none.
+
+One implementation for both ways `otpc import` reaches the vault: directly, or through a running
+companion (the CLI parses and plans, then sends the rows to write in one control-socket request, so
+the import is as atomic as a direct one and needs no master password)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+
+from companion.errors import UserError
+from companion.formats.plan import IMPORT, Row, duplicate_key
+from companion.formats.records import Item, item_error
+from companion.normalize import name_key
+from companion.otp import OtpParams
+
+
+def existing_duplicates(vault, items: Iterable[Item]) -> set[bytes]:
+    """The duplicate digests (formats.plan.duplicate_key) of OTPs the vault already holds, among
+    those of `items`. Through a companion only the digests travel, never the vault's secrets."""
+    if hasattr(vault, "known_otps"):
+        keys = {duplicate_key(i.otp).hex() for i in items if i.otp is not None}
+        return {bytes.fromhex(k) for k in vault.known_otps(sorted(keys))}
+    return {duplicate_key(p) for p in vault.all_otp_params().values()}
+
+
+def write_rows(vault, rows: Iterable[Row], advance: Callable[[], None] | None = None) -> int:
+    """Add every IMPORT row in one transaction; any failure rolls all of it back and names the
+    row. Returns how many were added."""
+    todo = [r for r in rows if r.status == IMPORT]
+    if hasattr(vault, "import_rows"):  # a companion's vault: it runs this same function
+        return vault.import_rows(todo)
+    customers: dict[str, str] = {}
+    with vault.batch():
+        for c in vault.customers():
+            customers.setdefault(name_key(c.name), c.id)
+        for row in todo:
+            item = row.item
+            try:
+                cid = customers.get(name_key(row.customer))
+                if cid is None:
+                    cid = vault.add_customer(row.customer, item.customer_notes).id
+                    customers[name_key(row.customer)] = cid
+                entry = vault.add_entry(
+                    cid,
+                    row.title,
+                    username=item.username,
+                    password=item.password,
+                    urls=item.urls,
+                    notes=item.notes,
+                    tags=item.tags,
+                )
+                if item.otp is not None:
+                    vault.set_otp(entry.id, item.otp, actor="import")
+            except UserError as exc:
+                raise item_error(item.number, item.label, f"{exc}; nothing was imported") from None
+            if advance is not None:
+                advance()
+    return len(todo)
+
+
+ITEM_FIELDS = ("number", "label", "customer_notes", "username", "password", "notes")
+
+
+def rows_to_wire(rows: Iterable[Row]) -> list[dict]:
+    out = []
+    for row in rows:
+        item = row.item
+        record = {name: getattr(item, name) for name in ITEM_FIELDS}
+        record.update(customer=row.customer, title=row.title, urls=list(item.urls),
+                      tags=list(item.tags), otp=asdict(item.otp) if item.otp else None)
+        out.append(record)
+    return out
+
+
+def rows_from_wire(records: list[dict]) -> list[Row]:
+    """Rows to write from a control-socket request (types checked; the vault checks the rest)."""
+    from companion.server.vault_ops import otp_params
+
+    rows = []
+    for record in records:
+        try:
+            fields = {name: record[name] for name in ITEM_FIELDS}
+            customer, title = record["customer"], record["title"]
+            urls, tags, otp = tuple(record["urls"]), tuple(record["tags"]), record["otp"]
+        except (KeyError, TypeError):
+            raise UserError("vault call import_rows: malformed row") from None
+        texts = [v for k, v in fields.items() if k != "number"] + [customer, title, *urls, *tags]
+        if not isinstance(fields["number"], int) or not all(isinstance(t, str) for t in texts):
+            raise UserError("vault call import_rows: malformed row")
+        params: OtpParams | None = None
+        if otp is not None:
+            if not isinstance(otp, dict):
+                raise UserError("vault call import_rows: malformed row")
+            params = otp_params(otp)
+        item = Item(urls=urls, tags=tags, otp=params, **fields)
+        rows.append(Row(item, IMPORT, customer=customer, title=title))
+    return rows
