@@ -15,8 +15,9 @@ UNIT_NAME = "otpc.service"
 AGENT_LABEL = "com.otp-companion.otpc"
 
 
-def command_line(vault: Path) -> list[str]:
-    return [sys.executable, "-m", "companion.cli.entry", "--vault", str(vault), "serve"]
+def command_line(vault: Path, port: int | None = None) -> list[str]:
+    serve = ["serve"] if port is None else ["serve", "--port", str(port)]
+    return [sys.executable, "-m", "companion.cli.entry", "--vault", str(vault), *serve]
 
 
 def systemd_unit_path() -> Path:
@@ -34,8 +35,8 @@ def _systemd_quote(arg: str) -> str:
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def systemd_unit(vault: Path) -> str:
-    exec_start = " ".join(_systemd_quote(a) for a in command_line(vault))
+def systemd_unit(vault: Path, port: int | None = None) -> str:
+    exec_start = " ".join(_systemd_quote(a) for a in command_line(vault, port))
     return (
         "[Unit]\n"
         "Description=OTP Companion: localhost code service for the browser extension\n"
@@ -54,8 +55,8 @@ def systemd_unit(vault: Path) -> str:
     )
 
 
-def launchd_plist(vault: Path) -> str:
-    args = "\n".join(f"    <string>{escape(a)}</string>" for a in command_line(vault))
+def launchd_plist(vault: Path, port: int | None = None) -> str:
+    args = "\n".join(f"    <string>{escape(a)}</string>" for a in command_line(vault, port))
     log = escape(str(Path.home() / "Library" / "Logs" / "otpc.log"))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -79,15 +80,15 @@ def unit_path() -> Path:
     return launchd_agent_path() if is_macos() else systemd_unit_path()
 
 
-def unit_text(vault: Path) -> str:
-    return launchd_plist(vault) if is_macos() else systemd_unit(vault)
+def unit_text(vault: Path, port: int | None = None) -> str:
+    return launchd_plist(vault, port) if is_macos() else systemd_unit(vault, port)
 
 
-def write_unit(vault: Path) -> Path:
+def write_unit(vault: Path, port: int | None = None) -> Path:
     path = unit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(unit_text(vault))
+    tmp.write_text(unit_text(vault, port))
     os.replace(tmp, path)
     return path
 
