@@ -76,10 +76,19 @@ def serve(state: State, port: int | None) -> None:
 
 def _create_on_first_run(state: State) -> str:
     """No vault yet: make one (the README's run command lands here on a fresh machine)."""
+    from companion.cli.strength import check_new_password
     from companion.vault import Vault
 
     click.echo(f"No vault yet at {state.path}: creating one. Choose its master password.", err=True)
-    password = state.read_password("New master password", confirm=True)
+    for attempt in range(3):
+        password = state.read_password("New master password", confirm=True)
+        try:
+            check_new_password(password, force=False, override="'otpc init --force' first")
+            break
+        except UserError as exc:
+            if attempt == 2 or state.password_stdin or not sys.stdin.isatty():
+                raise
+            click.echo(f"otpc: {exc}", err=True)
     Vault.create(state.path, password).close()
     click.echo(f"Created {state.path} (file 0600, directory 0700).", err=True)
     return password

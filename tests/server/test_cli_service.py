@@ -189,7 +189,7 @@ def test_control_socket_only_in_a_private_directory(tmp_path, monkeypatch):
         [sys.executable, "-m", "companion.cli.entry", "--vault", str(tmp_path / "v.sqlite"),
          "serve", "--port", str(free_port())],
         capture_output=True, text=True, timeout=60,
-        env={**os.environ, "OTPC_PASSWORD": "pw", "OTPC_SOCKET": str(foreign / "control.sock")},
+        env={**os.environ, "OTPC_PASSWORD": "first run password", "OTPC_SOCKET": str(foreign / "control.sock")},
     )
     assert done.returncode != 0
     assert "not a private directory" in done.stderr and "Traceback" not in done.stderr
