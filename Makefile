@@ -25,12 +25,16 @@ run: install
 	$(BIN)/otpc serve
 
 # Test tools (and the team extra: tests/team start a throwaway PostgreSQL with Debian's initdb,
-# as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download).
+# as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download);
+# Debian's xvfb and xclip: `otpc code -c` is tested on a real (headless) X clipboard.
 install-test: $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,team]'
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the end-to-end tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v Xvfb >/dev/null 2>&1 && command -v xclip >/dev/null 2>&1 || { \
+	  echo "installing Debian's xvfb and xclip for the clipboard tests (otpc code -c)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xclip >/dev/null; }
 
 $(WEB_EXT):
 	npm install --prefix $(TOOLS) --no-audit --no-fund --silent web-ext@$(WEB_EXT_VERSION)
