@@ -35,12 +35,22 @@ def _systemd_quote(arg: str) -> str:
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def documentation_url() -> str:
+    """The README shipped with the package (a checkout's own README in an editable install)."""
+    from companion.paths import docs_dir
+
+    readme = docs_dir() / "README.md"
+    if not readme.exists():  # a checkout: docs/ holds the documents, the README sits above it
+        readme = docs_dir().parent / "README.md"
+    return readme.as_uri()
+
+
 def systemd_unit(vault: Path, port: int | None = None) -> str:
     exec_start = " ".join(_systemd_quote(a) for a in command_line(vault, port))
     return (
         "[Unit]\n"
         "Description=OTP Companion: localhost code service for the browser extension\n"
-        "Documentation=file://" + str(Path(__file__).resolve().parents[2] / "docs/protocol.md") + "\n"
+        f"Documentation={documentation_url()}\n"
         "\n"
         "[Service]\n"
         "Type=simple\n"

@@ -27,6 +27,7 @@ COMMANDS = {
     "export": "companion.cli.transfer:export_cmd",
     "completion": "companion.cli.completion:completion",
     "help": "companion.cli.manual:help_command",
+    "extension": "companion.cli.extension:extension",
 }
 
 

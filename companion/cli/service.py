@@ -96,10 +96,9 @@ def _create_on_first_run(state: State) -> str:
 
 def _print_next_steps(port: int, *, locked: bool) -> None:
     """What to do once the companion runs: load the extension, pair, add secrets."""
-    from pathlib import Path
+    from companion.paths import extension_dir
 
-    extension = Path(__file__).resolve().parents[2] / "extension"
-    where = str(extension) if (extension / "manifest.json").exists() else "the extension/ folder"
+    where = str(extension_dir())
     steps = [
         f"OTP Companion is listening on http://127.0.0.1:{port} (Ctrl-C stops it).",
         f"1. Load the extension: Chromium/Chrome/Edge: chrome://extensions, Developer mode, "
