@@ -10,14 +10,16 @@ WEB_EXT_VERSION := 10.7.0
 PUPPETEER := $(TOOLS)/node_modules/puppeteer-core
 PUPPETEER_VERSION := 24.43.1
 
-.PHONY: run install install-test install-firefox test test-firefox lint lint-extension bench extension
+.PHONY: run install install-test constraints install-firefox test test-firefox lint lint-extension bench extension
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-# The package (editable) and its runtime dependencies.
+# The package (editable) and its runtime dependencies, at the versions of constraints.txt. pip shows
+# its progress (a first install downloads for a minute or two).
 install: $(BIN)/python
-	$(BIN)/pip install -q --disable-pip-version-check -e .
+	@echo "Installing otpc and its dependencies into $(VENV)/ (pinned by constraints.txt) ..."
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -c constraints.txt -e .
 
 # Starts the companion on 127.0.0.1:17655; on a fresh machine it first creates the vault (asking
 # for a new master password), then prints how to load the extension and pair it.
@@ -25,12 +27,21 @@ run: install
 	$(BIN)/otpc serve
 
 # Test tools (and the team extra: tests/team start a throwaway PostgreSQL with Debian's initdb,
-# as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download).
+# as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download);
+# Debian's xvfb and xclip: `otpc code -c` is tested on a real (headless) X clipboard.
 install-test: $(BIN)/python
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,team]'
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test,team]'
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the end-to-end tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v Xvfb >/dev/null 2>&1 && command -v xclip >/dev/null 2>&1 || { \
+	  echo "installing Debian's xvfb and xclip for the clipboard tests (otpc code -c)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xclip >/dev/null; }
+
+# Re-pin constraints.txt from what the test venv holds (run after changing dependencies).
+constraints: install-test
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --disable-pip-version-check --exclude-editable \
+	  | grep -v '^otp-companion'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 $(WEB_EXT):
 	npm install --prefix $(TOOLS) --no-audit --no-fund --silent web-ext@$(WEB_EXT_VERSION)

@@ -1,13 +1,15 @@
-"""Shared by the companion benches: a temp vault with N entries and a real `otpc serve` subprocess."""
+"""Shared by the companion benches: a temp vault with N entries and a real `otpc serve` subprocess
+(tests/harness/, the same harness the tests use)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "server"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from companion_harness import RunningCompanion, free_port  # noqa: E402, F401
+from harness.companion_process import RunningCompanion  # noqa: E402
+from harness.ports import free_port  # noqa: E402, F401  (the benches' free port)
 
 PASSWORD = "bench master password"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "server"))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _companion  # noqa: E402
-import protoclient as pc  # noqa: E402
+from harness import protoclient as pc  # noqa: E402
 
 
 async def worker(session, client, ids, count, latencies, errors):

@@ -95,3 +95,24 @@ def write_private_file(path: Path, data: bytes) -> None:
     from companion.fsutil import write_private
 
     write_private(path, data, overwrite=True)
+
+
+def shipped_dir(name: str) -> Path:
+    """`extension` or `docs` as shipped: inside the installed package (the wheel puts them under
+    companion/_data/), else beside the package in a checkout (an editable install, `make run`)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_data" / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    from companion.errors import UserError
+
+    raise UserError(f"the {name} folder is missing from this installation ({package}); reinstall otpc")
+
+
+def extension_dir() -> Path:
+    """The folder to load as an unpacked extension (it holds manifest.json)."""
+    return shipped_dir("extension")
+
+
+def docs_dir() -> Path:
+    return shipped_dir("docs")

@@ -15,8 +15,9 @@ UNIT_NAME = "otpc.service"
 AGENT_LABEL = "com.otp-companion.otpc"
 
 
-def command_line(vault: Path) -> list[str]:
-    return [sys.executable, "-m", "companion.cli.entry", "--vault", str(vault), "serve"]
+def command_line(vault: Path, port: int | None = None) -> list[str]:
+    serve = ["serve"] if port is None else ["serve", "--port", str(port)]
+    return [sys.executable, "-m", "companion.cli.entry", "--vault", str(vault), *serve]
 
 
 def systemd_unit_path() -> Path:
@@ -34,12 +35,22 @@ def _systemd_quote(arg: str) -> str:
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def systemd_unit(vault: Path) -> str:
-    exec_start = " ".join(_systemd_quote(a) for a in command_line(vault))
+def documentation_url() -> str:
+    """The README shipped with the package (a checkout's own README in an editable install)."""
+    from companion.paths import docs_dir
+
+    readme = docs_dir() / "README.md"
+    if not readme.exists():  # a checkout: docs/ holds the documents, the README sits above it
+        readme = docs_dir().parent / "README.md"
+    return readme.as_uri()
+
+
+def systemd_unit(vault: Path, port: int | None = None) -> str:
+    exec_start = " ".join(_systemd_quote(a) for a in command_line(vault, port))
     return (
         "[Unit]\n"
         "Description=OTP Companion: localhost code service for the browser extension\n"
-        "Documentation=file://" + str(Path(__file__).resolve().parents[2] / "docs/protocol.md") + "\n"
+        f"Documentation={documentation_url()}\n"
         "\n"
         "[Service]\n"
         "Type=simple\n"
@@ -54,8 +65,8 @@ def systemd_unit(vault: Path) -> str:
     )
 
 
-def launchd_plist(vault: Path) -> str:
-    args = "\n".join(f"    <string>{escape(a)}</string>" for a in command_line(vault))
+def launchd_plist(vault: Path, port: int | None = None) -> str:
+    args = "\n".join(f"    <string>{escape(a)}</string>" for a in command_line(vault, port))
     log = escape(str(Path.home() / "Library" / "Logs" / "otpc.log"))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -79,17 +90,17 @@ def unit_path() -> Path:
     return launchd_agent_path() if is_macos() else systemd_unit_path()
 
 
-def unit_text(vault: Path) -> str:
-    return launchd_plist(vault) if is_macos() else systemd_unit(vault)
+def unit_text(vault: Path, port: int | None = None) -> str:
+    return launchd_plist(vault, port) if is_macos() else systemd_unit(vault, port)
 
 
-def write_unit(vault: Path) -> Path:
+def write_unit(vault: Path, port: int | None = None) -> Path:
     """Write the unit through fsutil's writer: a random O_EXCL|O_NOFOLLOW temp name (the old fixed
     `NAME.tmp` could be pre-created or symlinked by another user), 0600, atomic rename."""
     from companion.fsutil import write_private
 
     path = unit_path()
-    write_private(path, unit_text(vault).encode(), overwrite=True)
+    write_private(path, unit_text(vault, port).encode(), overwrite=True)
     return path
 
 

@@ -20,6 +20,7 @@ from companion.cli.common import (
     entry_argument,
     esc,
     pass_state,
+    printable,
 )
 from companion.cli.fast import grouped
 from companion.errors import UserError
@@ -61,8 +62,7 @@ def render(result: dict, at: float, label: str):
 
 
 def watch(state: State, ref: str, start_at: float | None, frames: int, exact: bool = False) -> None:
-    from rich.live import Live
-
+    """A terminal gets the live bar; a pipe gets one line per code, flushed as each one comes up."""
     offset = 0.0 if start_at is None else start_at - time.time()
 
     def now() -> float:
@@ -72,20 +72,55 @@ def watch(state: State, ref: str, start_at: float | None, frames: int, exact: bo
     if result["valid_until"] is None:  # HOTP: the code was made (and the counter advanced) anyway
         click.echo(result["code"])
         raise UserError("HOTP codes do not expire; --watch is for TOTP and Steam codes")
-    shown = 0
     try:
-        with Live(render(result, now(), ref), console=console(), auto_refresh=False) as live:
-            while True:
-                t = now()
-                if t >= result["valid_until"]:
-                    result = fetch_code(state, ref, t if start_at is not None else None, exact)
-                live.update(render(result, t, ref), refresh=True)
-                shown += 1
-                if frames and shown >= frames:
-                    break
-                time.sleep(FRAME_SECONDS - (time.time() % FRAME_SECONDS) + 0.001)
+        if sys.stdout.isatty():
+            _watch_live(state, ref, start_at, frames, result, now, exact)
+        else:
+            _watch_lines(state, ref, start_at, frames, result, now, exact)
     except KeyboardInterrupt:
         pass
+
+
+def _watch_live(state, ref, start_at, frames, result, now, exact) -> None:
+    from rich.live import Live
+
+    shown = 0
+    with Live(render(result, now(), ref), console=console(), auto_refresh=False) as live:
+        while True:
+            t = now()
+            if t >= result["valid_until"]:
+                result = fetch_code(state, ref, t if start_at is not None else None, exact)
+            live.update(render(result, t, ref), refresh=True)
+            shown += 1
+            if frames and shown >= frames:
+                break
+            time.sleep(FRAME_SECONDS - (time.time() % FRAME_SECONDS) + 0.001)
+
+
+def _watch_lines(state, ref, start_at, frames, result, now, exact) -> None:
+    """`otpc code X --watch | consumer`: each code once, on its own line, written out at once."""
+    shown = 0
+    while True:
+        click.echo(result["code"])
+        sys.stdout.flush()
+        shown += 1
+        if frames and shown >= frames:
+            return
+        previous = result["valid_until"]
+        while result["valid_until"] <= previous:  # the companion's clock may lag ours a little
+            time.sleep(max(0.0, previous - now()) + 0.01)
+            result = fetch_code(state, ref, now() if start_at is not None else None, exact)
+
+
+def copy_code(result: dict, ref: str) -> None:
+    from companion.cli.clipboard import NoClipboard, copy_and_clear_later
+
+    try:
+        seconds = copy_and_clear_later(result["code"])
+    except NoClipboard as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"Copied the code of {printable(ref)} to the clipboard; "
+               f"it is cleared in {seconds:g} s if the clipboard still holds it.")
 
 
 @click.command()
@@ -94,24 +129,42 @@ def watch(state: State, ref: str, start_at: float | None, frames: int, exact: bo
               help="The code at this time instead of now (TOTP/Steam).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print {code, period, remaining, valid_until, ...} as JSON.")
-@click.option("--watch", "watch_", is_flag=True, help="Live code with a countdown bar until Ctrl-C.")
+@click.option("-c", "--copy", "copy", is_flag=True,
+              help="Copy the code to the clipboard instead of printing it; cleared after 30 s "
+                   "(env OTPC_CLIP_TIME) if the clipboard still holds it.")
+@click.option("--watch", "watch_", is_flag=True,
+              help="Live code with a countdown bar until Ctrl-C; in a pipe, one line per code.")
 @click.option("--count", "frames", type=click.IntRange(0), default=0, hidden=True,
               help="With --watch: stop after this many frames (tests).")
 @pass_state
-def code(state: State, which, at: float | None, as_json: bool, watch_: bool, frames: int) -> None:
+def code(state: State, which, at: float | None, as_json: bool, copy: bool, watch_: bool,
+         frames: int) -> None:
     """Print ENTRY's current one-time code. HOTP: every code shown advances the counter.
 
-    ENTRY: a unique part of its title or of Customer/Title, Customer/Title, or an id (prefix)."""
+    ENTRY: a unique part of its title or of Customer/Title, Customer/Title, or an id (prefix).
+    On a terminal the code is grouped for reading (755 224) with the seconds it has left; in a pipe
+    it is the bare digits. Examples:
+
+    \b
+      otpc code mail                      the code of the one entry whose name holds "mail"
+      otpc code "Acme Corp/Mail"          the code, from the running companion (no password)
+      otpc code Acme/Mail -c              copy it; cleared after 30 s if still on the clipboard
+      otpc code Acme/Mail --watch         live code and countdown bar until Ctrl-C
+      otpc code Acme/Mail --watch | cat   one line per code as each one comes up
+      otpc code Acme/Mail --at 1111111109 the code at a Unix time (TOTP/Steam)
+    """
+    if sum((as_json, copy, watch_)) > 1:
+        raise UserError("choose one of --json, --copy and --watch")
     ref, exact = which.ref, which.exact
     if which.customer is not None or which.title is not None or not ref:
         ref, exact = state.entry(which).id, True  # a --customer/--title selection: resolve once
     if watch_:
-        if as_json:
-            raise UserError("--watch and --json do not go together")
         watch(state, ref, at, frames, exact)
         return
     result = fetch_code(state, ref, at, exact)
-    if as_json:
+    if copy:
+        copy_code(result, ref)
+    elif as_json:
         emit_json(result)
     elif sys.stdout.isatty():
         left = ""

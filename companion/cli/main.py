@@ -26,6 +26,9 @@ COMMANDS = {
     "service": "companion.cli.service:service",
     "import": "companion.cli.transfer:import_cmd",
     "export": "companion.cli.transfer:export_cmd",
+    "completion": "companion.cli.completion:completion",
+    "help": "companion.cli.manual:help_command",
+    "extension": "companion.cli.extension:extension",
 }
 
 
@@ -38,10 +41,17 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        from companion.cli.completion import attach
+
+        return attach(getattr(importlib.import_module(module), attr))
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="'otpc help COMMAND' prints a command's full manual (every option and subcommand, "
+    "environment, files, exit codes); 'otpc completion bash|zsh|fish' prints the shell completion.",
+)
 @click.option(
     "--vault",
     "vault_path",

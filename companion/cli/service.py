@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -76,10 +77,19 @@ def serve(state: State, port: int | None, accept_rollback: bool) -> None:
 
 def _create_on_first_run(state: State) -> str:
     """No vault yet: make one (the README's run command lands here on a fresh machine)."""
+    from companion.cli.strength import check_new_password
     from companion.vault import Vault
 
     click.echo(f"No vault yet at {state.path}: creating one. Choose its master password.", err=True)
-    password = state.read_password("New master password", confirm=True)
+    for attempt in range(3):
+        password = state.read_password("New master password", confirm=True)
+        try:
+            check_new_password(password, force=False, override="'otpc init --force' first")
+            break
+        except UserError as exc:
+            if attempt == 2 or state.password_stdin or not sys.stdin.isatty():
+                raise
+            click.echo(f"otpc: {exc}", err=True)
     Vault.create(state.path, password).close()
     click.echo(f"Created {state.path} (file 0600, directory 0700).", err=True)
     return password
@@ -87,10 +97,9 @@ def _create_on_first_run(state: State) -> str:
 
 def _print_next_steps(port: int, *, locked: bool) -> None:
     """What to do once the companion runs: load the extension, pair, add secrets."""
-    from pathlib import Path
+    from companion.paths import extension_dir
 
-    extension = Path(__file__).resolve().parents[2] / "extension"
-    where = str(extension) if (extension / "manifest.json").exists() else "the extension/ folder"
+    where = str(extension_dir())
     steps = [
         f"OTP Companion is listening on http://127.0.0.1:{port} (Ctrl-C stops it).",
         f"1. Load the extension: Chromium/Chrome/Edge: chrome://extensions, Developer mode, "
@@ -235,45 +244,67 @@ def service() -> None:
     """Start the companion at login (systemd user unit / launchd agent)."""
 
 
-def _run_or_tell(commands: list[list[str]], start: bool) -> None:
+def _unit_tool_or_refuse(commands: list[list[str]], unit: Path) -> None:
+    """Run systemctl/launchctl; any refusal is a UserError that says why (exit 1), never a success."""
     tool = commands[0][0]
-    if start and shutil.which(tool):
-        for cmd in commands:
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                click.echo(f"'{shlex.join(cmd)}' failed: {done.stderr.strip()[:200]}", err=True)
-                break
-        else:
-            return
+    if shutil.which(tool) is None:
+        raise UserError(
+            f"{tool} not found, so the service manager cannot start {unit} here; "
+            "run 'otpc serve' yourself (or --no-start to only write the file)"
+        )
+    for cmd in commands:
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise UserError(f"'{shlex.join(cmd)}' did not answer within 60 s") from None
+        if done.returncode != 0:
+            said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+            reason = printable(said[0])[:200] if said else f"exit status {done.returncode}"
+            raise UserError(f"'{shlex.join(cmd)}' failed: {reason}")
+
+
+def _tell(commands: list[list[str]]) -> None:
     click.echo("Run:")
     for cmd in commands:
         click.echo(f"  {shlex.join(cmd)}")
 
 
 @service.command("install")
-@click.option("--no-start", is_flag=True, help="Only write the unit file.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port the service listens on (default: the vault's configured port, 17655).")
+@click.option("--no-start", is_flag=True, help="Only write the unit file and print the commands to run.")
 @pass_state
-def service_install(state: State, no_start: bool) -> None:
-    """Write the unit and enable it."""
+def service_install(state: State, port: int | None, no_start: bool) -> None:
+    """Write the unit (systemd user unit on Linux, launchd agent on macOS) and enable it now.
+
+    Exits 1 with the service manager's own reason when systemctl/launchctl refuse (no user
+    session bus, launchd error ...); the unit file stays written so a later retry only enables it."""
     from companion.cli import autostart
 
-    path = autostart.write_unit(state.path)
+    path = autostart.write_unit(state.path, port=port)
     click.echo(f"Wrote {path}")
-    _run_or_tell(autostart.start_commands(), not no_start)
+    if no_start:
+        _tell(autostart.start_commands())
+    else:
+        _unit_tool_or_refuse(autostart.start_commands(), path)
+        click.echo(f"Enabled and started {autostart.UNIT_NAME}.")
     click.echo("The companion starts locked: run 'otpc unlock' after login (or 'otpc keyring enable').")
 
 
 @service.command("uninstall")
 @click.option("--no-stop", is_flag=True, help="Only remove the unit file.")
 def service_uninstall(no_stop: bool) -> None:
-    """Disable and remove the unit."""
+    """Stop and disable the unit, then remove its file (exits 1 and keeps it if that is refused)."""
     from companion.cli import autostart
 
     path = autostart.unit_path()
     if not path.exists():
         click.echo("No companion service is installed.")
         return
-    _run_or_tell(autostart.stop_commands(), not no_stop)
+    if no_stop:
+        _tell(autostart.stop_commands())
+    else:
+        _unit_tool_or_refuse(autostart.stop_commands(), path)
     path.unlink(missing_ok=True)
     click.echo(f"Removed {path}")
 

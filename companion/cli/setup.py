@@ -8,6 +8,7 @@ import os
 import click
 
 from companion.cli.common import State, console, pass_state
+from companion.cli.strength import check_new_password
 from companion.errors import UserError
 
 KDF_MS_HELP = (
@@ -27,11 +28,15 @@ def _new_password(state: State, *, first: bool) -> str:
     return state.read_secret("New master password", confirm=True)
 
 
+FORCE_HELP = "Accept a master password the strength estimator (zxcvbn) rates weak."
+
+
 @click.command()
 @click.option("--kdf-ms", type=click.IntRange(1, 60_000), default=500, show_default=True,
               help=KDF_MS_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_state
-def init(state: State, kdf_ms: int) -> None:
+def init(state: State, kdf_ms: int, force: bool) -> None:
     """Create a new, empty vault (asks for its master password twice)."""
     from companion.paths import ensure_private_dir
     from companion.vault import Vault
@@ -40,6 +45,7 @@ def init(state: State, kdf_ms: int) -> None:
     if Vault.exists(path) or path.exists():
         raise UserError(f"a vault already exists at {path}; refusing to overwrite it")
     password = _new_password(state, first=True)
+    check_new_password(password, force=force)
     ensure_private_dir(path.parent)
     vault = Vault.create(path, password, kdf_ms=kdf_ms)
     vault.close()
@@ -51,8 +57,9 @@ def init(state: State, kdf_ms: int) -> None:
 @click.command()
 @click.option("--kdf-ms", type=click.IntRange(1, 60_000), default=None,
               help=KDF_MS_HELP.replace("Default 500.", "Default: keep the current cost."))
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_state
-def passwd(state: State, kdf_ms: int | None) -> None:
+def passwd(state: State, kdf_ms: int | None, force: bool) -> None:
     """Change the master password (rewraps the master key; records are not re-encrypted).
 
     The current password comes first (prompt, --password-stdin's first line or OTPC_PASSWORD),
@@ -61,6 +68,7 @@ def passwd(state: State, kdf_ms: int | None) -> None:
     if vault.is_locked:
         raise UserError("the vault is locked")
     password = _new_password(state, first=False)
+    check_new_password(password, force=force)
     vault.change_password(password, kdf_ms=kdf_ms)
     console().print("Master password changed.", soft_wrap=True)
 

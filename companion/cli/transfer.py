@@ -371,12 +371,14 @@ def export_cmd(state: State, fmt, encrypted, output, customer, file_password_std
         return
     what = " and passwords" if fmt in WITH_PASSWORDS else ""
     enc = "" if encrypted else " in plain text"
-    click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
     if target is not None:
         write_private(target, data, overwrite=force)
+        # warned once the file exists: a refused write (unwritable folder, /proc) stays one line
+        click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
         count = sum(1 for i in items if fmt in WITH_PASSWORDS or i.otp is not None)
         click.echo(f"exported {count} entr{'y' if count == 1 else 'ies'} to {output}", err=True)
     else:
+        click.echo(EXPORT_WARNING.format(pw=what + enc), err=True)
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
 

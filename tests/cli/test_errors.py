@@ -3,7 +3,7 @@
 import subprocess
 
 import pytest
-from cli_harness import OTPC, one_line_error
+from cli_harness import OTPC, PASSWORD, Result, one_line_error
 
 from companion.errors import (
     EXIT_USAGE,
@@ -80,11 +80,25 @@ def test_vault_in_an_impossible_place_is_one_line(bare, where):
     assert "/proc/" in line
 
 
-def test_unwritable_home_is_one_line(bare, tmp_path):
-    home = tmp_path / "ro-home"
-    home.mkdir(mode=0o500)
-    env = {"HOME": str(home), "XDG_DATA_HOME": None, "XDG_RUNTIME_DIR": None}
-    r = bare.run("init", "--kdf-ms", "1", env=env)
-    if r.code == 0:  # root ignores the mode: then the vault was made, and that is right too
-        return
-    one_line_error(r)
+def test_unwritable_home_is_one_line():
+    """Run as an unprivileged user (nobody when we are root, as CI is: root ignores the mode)."""
+    import os
+    import shutil
+
+    from harness.unprivileged import open_dir, read_only_for_them, unprivileged
+
+    place = open_dir("otpc-home-")
+    try:
+        home = read_only_for_them(place / "home")
+        # no --vault, no XDG_*: the vault goes under HOME, which this user cannot write
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OTPC_", "XDG_"))}
+        env.update(HOME=str(home), OTPC_PASSWORD=PASSWORD,
+                   PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+        done = subprocess.run(unprivileged([str(OTPC), "init", "--kdf-ms", "1"]), env=env,
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        line = one_line_error(Result(done.returncode, done.stdout, done.stderr))
+        assert done.returncode == 1 and str(home) in line
+        assert not (home / ".local").exists()
+    finally:
+        os.chmod(place / "home", 0o755)
+        shutil.rmtree(place, ignore_errors=True)

@@ -74,9 +74,9 @@ def test_passwd_via_stdin_lines(otpc):
 
 def test_passwd_via_env_keeps_data(otpc):
     otpc.ok("customer", "add", "Kept")
-    r = otpc.run("passwd", "--kdf-ms", "1", env={"OTPC_NEW_PASSWORD": "second pw"})
+    r = otpc.run("passwd", "--kdf-ms", "1", env={"OTPC_NEW_PASSWORD": "second pw, a longer one"})
     assert r.code == 0, r.err
-    out = otpc.run("customer", "list", "--json", env={"OTPC_PASSWORD": "second pw"})
+    out = otpc.run("customer", "list", "--json", env={"OTPC_PASSWORD": "second pw, a longer one"})
     assert [c["name"] for c in json.loads(out.out)] == ["Kept"]
     assert mode(otpc.vault) == 0o600
 

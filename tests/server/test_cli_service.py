@@ -8,6 +8,8 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pyotp
 from companion_harness import PASSWORD, SECRET
@@ -179,17 +181,20 @@ def test_control_socket_only_in_a_private_directory(tmp_path, monkeypatch):
             pass
     finally:
         listener.close()
-    # The companion tightens a directory of its own to 0700, but refuses one another user owns.
-    if os.getuid() != 0:
-        return  # only root can hand a directory to another user here; CI runs as root
-    foreign = tmp_path / "foreign"
-    foreign.mkdir(mode=0o777)
-    os.chown(foreign, 65534, 65534)
+    # The companion tightens a directory of its own to 0700, but refuses one another user owns:
+    # as root we hand one to nobody; as an ordinary user, /tmp-like sticky folders are root's.
+    if os.getuid() == 0:
+        foreign = tmp_path / "foreign"
+        foreign.mkdir(mode=0o777)
+        os.chown(foreign, 65534, 65534)
+    else:
+        foreign = Path(tempfile.gettempdir())
+        assert os.stat(foreign).st_uid != os.getuid(), "needs a folder owned by another user"
     done = subprocess.run(
         [sys.executable, "-m", "companion.cli.entry", "--vault", str(tmp_path / "v.sqlite"),
          "serve", "--port", str(free_port())],
         capture_output=True, text=True, timeout=60,
-        env={**os.environ, "OTPC_PASSWORD": "pw", "OTPC_SOCKET": str(foreign / "control.sock")},
+        env={**os.environ, "OTPC_PASSWORD": "first run password", "OTPC_SOCKET": str(foreign / "control.sock")},
     )
     assert done.returncode != 0
     assert "not a private directory" in done.stderr and "Traceback" not in done.stderr
