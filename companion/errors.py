@@ -6,7 +6,7 @@ of control-socket errors; `http_error` is the one mapping to an HTTP refusal. Me
 a secret, a password or a code.
 
 Exit codes (the README's table): 0 ok, 1 error, 2 not found, 3 wrong password, 4 damaged or
-rolled-back vault, 5 locked, 64 usage (bad option or argument), 130 interrupted.
+rolled-back vault, 5 locked, 6 forbidden by a team role, 64 usage (bad option or argument), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -61,8 +61,17 @@ class Locked(UserError):
     kind = "locked"
 
 
+class Forbidden(UserError):
+    """A team member's Login Role does not allow this (view, reveal, edit, delete or admin)."""
+
+    exit_code = 6
+    http_status = 403
+    kind = "forbidden"
+
+
 KINDS: dict[str, type[UserError]] = {
-    cls.kind: cls for cls in (UserError, NotFound, Ambiguous, WrongPassword, VaultCorrupt, Locked)
+    cls.kind: cls
+    for cls in (UserError, NotFound, Ambiguous, WrongPassword, VaultCorrupt, Locked, Forbidden)
 }
 KINDS["error"] = UserError  # what companions before the error model sent
 

@@ -156,6 +156,17 @@ def pull(conn, team_id: str, cursor: int) -> tuple[list[TeamRecord], int]:
     return records, xmin
 
 
+def pull_units(conn, team_id: str, units: list[str], below: int) -> list[TeamRecord]:
+    """Every record of some units, whatever its change xid (below the horizon `below`): the
+    records of a unit a member was just granted, which its cursor has already passed."""
+    rows = conn.execute(
+        "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
+        " FROM otpc.records WHERE unit = ANY(%s) AND change_xid::text::bigint < %s",
+        (units, below)).fetchall()
+    return [TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
+            for r, k, u, e, v, a, c, s in rows]
+
+
 def hotp_next(conn, record_id: str, unit: str, start: int = 0) -> int:
     """The HOTP counter to use now, advanced atomically: two technicians never get the same one."""
     with conn.transaction():

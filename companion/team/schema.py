@@ -43,6 +43,12 @@ CREATE TABLE otpc.records (
 CREATE INDEX records_by_xid ON otpc.records (change_xid);
 CREATE TABLE otpc.hotp_counters (
     record_id text PRIMARY KEY, unit text NOT NULL, counter bigint NOT NULL);
+-- an invitation: made by an admin with the member's fresh login role; the joining member fills in
+-- its public keys (its own row only) and changes its password; `approve` turns it into a member
+CREATE TABLE otpc.invites (
+    db_role name PRIMARY KEY, name text UNIQUE NOT NULL, role text NOT NULL,
+    invited_by text NOT NULL, created timestamptz NOT NULL DEFAULT now(),
+    enc_pub bytea, sign_pub bytea, joined timestamptz);
 CREATE TABLE otpc.audit (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ts timestamptz NOT NULL DEFAULT now(),
     member_fp text NOT NULL, body jsonb NOT NULL, signature bytea NOT NULL);
@@ -61,6 +67,12 @@ CREATE FUNCTION otpc.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEF
     SET search_path = pg_catalog, otpc
     AS $$ SELECT COALESCE((SELECT db_admin FROM otpc.members WHERE db_role = session_user),
                           false) $$;
+-- which unit each record is in now (ids and units only, never ciphertext): lets a member tell a
+-- record moved out of its reach (to a group it is not in) from one the server dropped
+CREATE FUNCTION otpc.record_units() RETURNS TABLE (record_id text, unit text) LANGUAGE sql
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, otpc
+    AS $$ SELECT record_id, unit FROM otpc.records
+          WHERE EXISTS (SELECT 1 FROM otpc.members WHERE db_role = session_user) $$;
 CREATE FUNCTION otpc.wake() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN PERFORM pg_notify('{WAKE_CHANNEL}', ''); RETURN NULL; END $$;
 CREATE TRIGGER records_wake AFTER INSERT OR UPDATE OR DELETE ON otpc.records
@@ -92,6 +104,7 @@ CREATE POLICY grants_admin ON otpc.grants FOR ALL TO {TECH}
     USING ((SELECT otpc.is_admin())) WITH CHECK ((SELECT otpc.is_admin()));
 ALTER TABLE otpc.records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.records FORCE ROW LEVEL SECURITY;
+CREATE POLICY records_owner ON otpc.records FOR SELECT TO {OWNER} USING (true);
 CREATE POLICY records_held ON otpc.records FOR ALL TO {TECH}
     USING (unit IN (SELECT g.unit FROM otpc.grants g WHERE g.member_fp = (SELECT otpc.me())))
     WITH CHECK (unit IN (SELECT g.unit FROM otpc.grants g WHERE g.member_fp = (SELECT otpc.me()))
@@ -100,6 +113,13 @@ ALTER TABLE otpc.hotp_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.hotp_counters FORCE ROW LEVEL SECURITY;
 CREATE POLICY hotp_held ON otpc.hotp_counters FOR ALL TO {TECH}
     USING (otpc.holds(unit)) WITH CHECK (otpc.holds(unit));
+ALTER TABLE otpc.invites ENABLE ROW LEVEL SECURITY;
+ALTER TABLE otpc.invites FORCE ROW LEVEL SECURITY;
+CREATE POLICY invites_own ON otpc.invites FOR SELECT TO {TECH} USING (db_role = session_user);
+CREATE POLICY invites_join ON otpc.invites FOR UPDATE TO {TECH}
+    USING (db_role = session_user AND joined IS NULL) WITH CHECK (db_role = session_user);
+CREATE POLICY invites_admin ON otpc.invites FOR ALL TO {TECH}
+    USING ((SELECT otpc.is_admin())) WITH CHECK ((SELECT otpc.is_admin()));
 ALTER TABLE otpc.audit ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.audit FORCE ROW LEVEL SECURITY;
 CREATE POLICY audit_append ON otpc.audit FOR INSERT TO {TECH} WITH CHECK (member_fp = otpc.me());
@@ -110,4 +130,8 @@ GRANT INSERT, UPDATE, DELETE ON otpc.members, otpc.grants TO {TECH};
 GRANT INSERT ON otpc.statements TO {TECH};
 GRANT SELECT, INSERT, UPDATE, DELETE ON otpc.records, otpc.hotp_counters TO {TECH};
 GRANT SELECT, INSERT ON otpc.audit TO {TECH};
+GRANT SELECT, INSERT, DELETE ON otpc.invites TO {TECH};
+GRANT UPDATE (enc_pub, sign_pub, joined) ON otpc.invites TO {TECH};
+REVOKE ALL ON FUNCTION otpc.record_units() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION otpc.record_units() TO {TECH};
 """

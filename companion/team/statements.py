@@ -70,14 +70,21 @@ class TeamState:
     roles: dict[str, Role] = field(default_factory=dict)
     groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group → role names
     revoked: set[str] = field(default_factory=set)
+    former: dict[str, Member] = field(default_factory=dict)  # revoked members (their audit rows)
     seq: int = -1
     head: str = ""
 
     def reaches(self, fp: str, customer: str, group: str = OPEN) -> bool:
-        """The seed's rule: the member's role has the customer AND (no group OR role in group)."""
+        """The seed's rule: the member's role has the customer AND (no group OR role in group).
+        An admin reaches every unit: it grants unit keys, so it must hold them (and an admin could
+        always grant itself any unit anyway; docs/team-format.md says so)."""
         member = self.members.get(fp)
         role = self.roles.get(member.role) if member else None
-        if role is None or not role.has_customer(customer):
+        if role is None:
+            return False
+        if "admin" in role.can:
+            return True
+        if not role.has_customer(customer):
             return False
         return group == OPEN or role.name in self.groups.get(group, frozenset())
 
@@ -114,7 +121,7 @@ def next_statement(state: TeamState, kind: str, body: dict, signer) -> Statement
     st = sign(st, signer)
     apply(state.__class__(**{**state.__dict__, "members": dict(state.members),
                              "roles": dict(state.roles), "groups": dict(state.groups),
-                             "revoked": set(state.revoked)}), st)  # refuse now, not at readers
+                             "revoked": set(state.revoked), "former": dict(state.former)}), st)  # refuse now, not at readers
     return st
 
 
@@ -210,7 +217,7 @@ def _apply_body(state: TeamState, kind: str, body: dict) -> None:
     elif kind == "member_revoke":
         if body["fp"] == state.founder_fp:
             raise ValueError("the founder cannot be revoked")
-        del state.members[body["fp"]]
+        state.former[body["fp"]] = state.members.pop(body["fp"])
         state.revoked.add(body["fp"])
     else:
         raise ValueError(f"unknown kind {kind!r}")

@@ -32,16 +32,18 @@ class Replica:
     contents: dict[str, tuple[TeamRecord, dict | None]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     state: S.TeamState | None = None
+    chain: list[S.Statement] = field(default_factory=list)  # the verified statement chain
 
 
 def pull(conn, me, replica: Replica) -> list[str]:
     """One sync round; returns the problems it found (also kept in replica.problems)."""
     problems: list[str] = []
-    state = S.fold(pgstore.statements(conn, replica.team_id), replica.team_id,
-                   replica.founder_fp, replica.statement_seq)
+    chain = pgstore.statements(conn, replica.team_id)
+    state = S.fold(chain, replica.team_id, replica.founder_fp, replica.statement_seq)
     if me.fingerprint not in state.members:
         raise TeamCryptoError("this member has been removed from the team")
-    replica.state, replica.statement_seq = state, state.seq
+    replica.state, replica.statement_seq, replica.chain = state, state.seq, chain
+    held_before = _held(replica)
     for g in pgstore.my_grants(conn, replica.team_id, me.fingerprint):
         if (g.unit, g.epoch) in replica.unit_keys:
             continue
@@ -53,6 +55,12 @@ def pull(conn, me, replica: Replica) -> list[str]:
         except TeamCryptoError as exc:
             problems.append(str(exc))
     records, cursor = pgstore.pull(conn, replica.team_id, replica.cursor)
+    # A unit granted this round (a wider role, a new group) has records older than the cursor.
+    new_units = sorted(_held(replica) - held_before)
+    if new_units and replica.cursor:
+        seen = {r.record_id for r in records}
+        records += [r for r in pgstore.pull_units(conn, replica.team_id, new_units, cursor)
+                    if r.record_id not in seen]
     for rec in records:
         try:
             replica.contents[rec.record_id] = (rec, _verify(rec, state, replica))
@@ -60,7 +68,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         except TeamCryptoError as exc:
             problems.append(str(exc))
     replica.cursor = cursor
-    problems += _dropped(conn, replica)
+    problems += _dropped(conn, replica, me)
     replica.problems = problems
     return problems
 
@@ -81,12 +89,18 @@ def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica) -> dict | Non
                        replica.versions.get(rec.record_id, 0))
 
 
-def _dropped(conn, replica: Replica) -> list[str]:
-    """Records we verified that the server no longer lists (a delete leaves a tombstone)."""
-    present = {rid for (rid,) in conn.execute("SELECT record_id FROM otpc.records").fetchall()}
+def _dropped(conn, replica: Replica, me) -> list[str]:
+    """Forget records this member may no longer reach (its role narrowed, or the record moved to
+    a unit it holds no key of); report records we verified that the server no longer lists at
+    all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
+    units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
     gone, held = [], _held(replica)
     for rid, (rec, _content) in list(replica.contents.items()):
-        if rid not in present and rec.kind != "tombstone" and rec.unit in held:
+        now_in = units.get(rid)
+        reachable = replica.state.reaches(me.fingerprint, *split_unit(rec.unit))
+        if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
+            del replica.contents[rid]  # out of reach; its highest version stays remembered
+        elif now_in is None and rec.kind != "tombstone" and rec.unit in held:
             gone.append(f"record {rid[:8]} was dropped by the server (no signed tombstone)")
     return gone
 
