@@ -2,6 +2,7 @@
 import { ask, h, toast } from "../lib/dom.js";
 import { shortDate } from "../lib/format.js";
 import { registrableDomain } from "../lib/domain.js";
+import { describeError } from "../lib/messages.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,7 +46,7 @@ $("port-form").addEventListener("submit", async (event) => {
     const s = await ask("setSettings", { changes: { port: $("port").value } });
     toast(`Saved: the extension now talks to 127.0.0.1:${s.port}`, "ok");
   } catch (err) {
-    toast(err.message, "bad");
+    toast(describeError(err), "bad");
   }
 });
 $("clear-clipboard").addEventListener("change", async (event) => {
@@ -59,7 +60,7 @@ $("clipboard-form").addEventListener("submit", async (event) => {
     const s = await ask("setSettings", { changes: { clipboardSeconds: $("clipboard-seconds").value } });
     toast(`Copied codes are cleared after ${s.clipboardSeconds} s`, "ok");
   } catch (err) {
-    toast(err.message, "bad");
+    toast(describeError(err), "bad");
   }
 });
 $("site-form").addEventListener("submit", async (event) => {

@@ -20,7 +20,7 @@ export async function fill(entry, view) {
       result = await ask("fill", { ...request, confirmed: result.confirm });
     }
     if (result.code) view.show(result.code); // an HOTP code made for this fill: show it, it is used up
-    if (result.refused) return toast(`Not filled: ${describeError(result.refused)}`, "bad");
+    if (result.refused) return toast(`Not filled. ${describeError(result.refused)}`, "bad");
     if (!result.filled) return toast("No one-time-code field found on this page.", "bad");
     toast(result.submitted ? "Filled and submitted" : "Filled", "ok");
     if (popup.pickMode || !popup.namedTab) setTimeout(() => window.close(), 350);

@@ -2,6 +2,7 @@
 // early.js asked for before the modules loaded.
 import { ext } from "../lib/browser.js";
 import { ask } from "../lib/dom.js";
+import { describeError } from "../lib/messages.js";
 import { watchSkew } from "../lib/ticker.js";
 import { currentTabId, openManage, popup } from "./context.js";
 import { renderLocked } from "./views/locked.js";
@@ -25,7 +26,7 @@ async function start() {
     popup.tabId = popup.tabId ?? await currentTabId();
     render(await ask("popupInit", { tabId: popup.tabId }));
   } catch (err) {
-    renderError({ message: err.message });
+    renderError({ message: describeError(err) });
   }
 }
 popup.restart = start;
@@ -48,4 +49,4 @@ watchSkew((off) => {
 });
 document.getElementById("open-manage").addEventListener("click", openManage);
 document.getElementById("open-options").addEventListener("click", () => ext.runtime.openOptionsPage());
-firstStart().catch((err) => renderError({ message: err.message }));
+firstStart().catch((err) => renderError({ message: describeError(err) }));

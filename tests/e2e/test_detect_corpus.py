@@ -36,7 +36,7 @@ def test_popup_names_the_length_mismatch_and_fills_nothing(paired, companion):
         # the corpus is served over plain http: the https entry asks first (issue 9.2); say yes
         toast, asked = fill_answering(paired, url, "Admin portal", accept=True)
         assert len(asked) == 1
-        assert toast == "This page has 5 boxes, the code has 6 digits."
+        assert toast == "Not filled. This page has 5 boxes, the code has 6 digits."
         assert tab.eval_on_selector_all("input", "els => els.map(e => e.value)") == [""] * 5
         tab.close()
 
