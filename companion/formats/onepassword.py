@@ -79,7 +79,9 @@ def parse_1pux(data: bytes, password=None) -> Parsed:
                 raise FormatError(f"{WHAT}: a vault is not a JSON object")
             attrs = vault.get("attrs") if isinstance(vault.get("attrs"), dict) else {}
             vault_name = _text(attrs.get("name")).strip()
-            for entry in _list(vault.get("items"), "items"):
+            items = _list(vault.get("items"), "items")
+            check_count(number + len(items), WHAT)  # before any work on a huge file
+            for entry in items:
                 wrapped = isinstance(entry, dict) and isinstance(entry.get("item"), dict)
                 item = entry["item"] if wrapped else entry
                 if _is_trashed(item):

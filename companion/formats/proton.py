@@ -99,6 +99,7 @@ def parse_pass_json(data: bytes, password=None) -> Parsed:
         items = vault.get("items")
         if not isinstance(items, list):
             raise FormatError(f"{WHAT}: a vault's items are not a list")
+        check_count(number + len(items), WHAT)  # before any work on a huge file
         for item in items:
             if isinstance(item, dict) and item.get("state") == TRASHED:
                 trashed += 1

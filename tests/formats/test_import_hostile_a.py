@@ -109,6 +109,9 @@ def test_too_many_items_refused():
     data = json.dumps({"accounts": [{"vaults": [{"attrs": {"name": "V"}, "items": items}]}]})
     with pytest.raises(FormatError, match="more than 100000 entries"):
         parse(data.encode(), "1password-1pux")
+    proton = {"version": "1", "vaults": {"s": {"name": "V", "items": [{}] * (MAX_ITEMS + 1)}}}
+    with pytest.raises(FormatError, match="more than 100000 entries"):
+        parse(json.dumps(proton).encode(), "protonpass-json")
 
 
 def test_deep_nesting_in_export_data_is_one_line():
