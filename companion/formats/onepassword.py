@@ -79,7 +79,9 @@ def parse_1pux(data: bytes, password=None) -> Parsed:
                 raise FormatError(f"{WHAT}: a vault is not a JSON object")
             attrs = vault.get("attrs") if isinstance(vault.get("attrs"), dict) else {}
             vault_name = _text(attrs.get("name")).strip()
-            for entry in _list(vault.get("items"), "items"):
+            items = _list(vault.get("items"), "items")
+            check_count(number + len(items), WHAT)  # before any work on a huge file
+            for entry in items:
                 wrapped = isinstance(entry, dict) and isinstance(entry.get("item"), dict)
                 item = entry["item"] if wrapped else entry
                 if _is_trashed(item):
@@ -113,6 +115,13 @@ def _text(value: object) -> str:
         return ""
 
 
+def _field_value(value: object, what: str) -> str:
+    """A login field's value: text, or (linked accounts) an object holding it."""
+    if isinstance(value, dict):
+        value = value.get("string") or value.get("email_address")
+    return text(value, what)
+
+
 def _is_trashed(item: object) -> bool:
     return isinstance(item, dict) and (
         item.get("trashed") is True or item.get("state") in ("trashed", "deleted")
@@ -137,9 +146,9 @@ def _onepux_item(number: int, item: dict, overview: dict, title: str, vault: str
         if not isinstance(login_field, dict):
             continue
         if login_field.get("designation") == "username" and not username:
-            username = _text(login_field.get("value")).strip()
+            username = _field_value(login_field.get("value"), "username").strip()
         elif login_field.get("designation") == "password" and not password:
-            password = _text(login_field.get("value"))
+            password = _field_value(login_field.get("value"), "password")
     otps: list[str] = []
     for section in _listed(details.get("sections")):
         for section_field in _listed(section.get("fields") if isinstance(section, dict) else None):
@@ -151,10 +160,10 @@ def _onepux_item(number: int, item: dict, overview: dict, title: str, vault: str
                 otps.append(text(value["totp"], "one-time password"))
             # Server, database and router items keep their credentials in sections.
             elif section_field.get("id") == "username" and not username:
-                username = _text(value.get("string")).strip()
+                username = text(value.get("string"), "username").strip()
             elif section_field.get("id") == "password" and not password:
-                password = _text(value.get("concealed"))
-    password = password or _text(details.get("password"))
+                password = text(value.get("concealed"), "password")
+    password = password or text(details.get("password"), "password")
     category = str(item.get("categoryUuid") or "001")
     if category not in LOGIN_CATEGORIES and not otps:
         kind = OTHER_CATEGORIES.get(category, "unknown")
@@ -172,11 +181,11 @@ def _onepux_item(number: int, item: dict, overview: dict, title: str, vault: str
         tags += ("favorite",)
     return login_items(
         number,
-        title=title,
+        title=text(overview.get("title"), "title").strip(),
         username=username,
         password=password,
         urls=tuple(urls),
-        notes=_text(details.get("notesPlain")),
+        notes=text(details.get("notesPlain"), "notes"),
         otps=otps,
         customer=vault,
         group_path=(vault,) if vault else (),

@@ -99,6 +99,7 @@ def parse_pass_json(data: bytes, password=None) -> Parsed:
         items = vault.get("items")
         if not isinstance(items, list):
             raise FormatError(f"{WHAT}: a vault's items are not a list")
+        check_count(number + len(items), WHAT)  # before any work on a huge file
         for item in items:
             if isinstance(item, dict) and item.get("state") == TRASHED:
                 trashed += 1
@@ -137,16 +138,17 @@ def pass_item(number: int, item: object, vault: str) -> list[Item]:
                 otps.append(text(_dict(extra.get("data")).get("totpUri"), "totpUri"))
         if kind != "login" and not any(o.strip() for o in otps):
             return [_refused(number, name, f"a {kind} item, not a login")]
-        username = (_text(content.get("itemUsername")) or _text(content.get("username"))
-                    or _text(content.get("itemEmail"))).strip()
+        username = (text(content.get("itemUsername"), "username")
+                    or text(content.get("username"), "username")
+                    or text(content.get("itemEmail"), "email")).strip()
         urls = content.get("urls") if isinstance(content.get("urls"), list) else []
         return login_items(
             number,
-            title=name,
+            title=text(metadata.get("name"), "name").strip(),
             username=username,
-            password=_text(content.get("password")),
-            urls=tuple(_text(u).strip() for u in urls),
-            notes=_text(metadata.get("note")),
+            password=text(content.get("password"), "password"),
+            urls=tuple(text(u, "url").strip() for u in urls),
+            notes=text(metadata.get("note"), "note"),
             otps=otps,
             customer=vault,
             group_path=(vault,) if vault else (),
@@ -221,9 +223,12 @@ def authenticator_item(number: int, entry: object) -> Item:
         raise item_error(number, "", "entry is not a JSON object")
     content = _dict(entry.get("content"))
     name = _text(content.get("name")).strip()
-    uri = _text(content.get("uri")).strip()
-    notes = _text(entry.get("note"))
-    kind = _text(content.get("entry_type")).lower()
+    try:
+        uri = text(content.get("uri"), "uri").strip()
+        notes = text(entry.get("note"), "note")
+        kind = text(content.get("entry_type"), "entry_type").lower()
+    except ValueError as exc:
+        raise item_error(number, name, str(exc)) from None
     if kind == "steam" or uri.lower().startswith("steam://"):
         params, warnings = otp_from_fields(
             number, name, kind="steam", secret=steam_secret(uri, number, name), issuer="Steam",

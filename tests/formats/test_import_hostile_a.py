@@ -109,6 +109,9 @@ def test_too_many_items_refused():
     data = json.dumps({"accounts": [{"vaults": [{"attrs": {"name": "V"}, "items": items}]}]})
     with pytest.raises(FormatError, match="more than 100000 entries"):
         parse(data.encode(), "1password-1pux")
+    proton = {"version": "1", "vaults": {"s": {"name": "V", "items": [{}] * (MAX_ITEMS + 1)}}}
+    with pytest.raises(FormatError, match="more than 100000 entries"):
+        parse(json.dumps(proton).encode(), "protonpass-json")
 
 
 def test_deep_nesting_in_export_data_is_one_line():
@@ -208,3 +211,16 @@ def test_mutated_files_only_ever_raise_user_errors(sample, data):
         parse(bytes(blob))
     except UserError as exc:
         assert "\n" not in str(exc)
+
+
+def test_an_oversized_field_refuses_its_item_and_says_why():
+    """Nothing is cut silently: a password or note over 64 KiB refuses that one item, named."""
+    long_text = "x" * (64 * 1024 + 1)
+    big = op_item("Big", username="u", password=long_text, totps=[B32_SHA1])
+    fine = op_item("Fine", username="v", totps=[B32_SHA1])
+    big_item, fine_item = parse(onepux(op_export_data([op_vault("V", [big, fine])]))).items
+    assert big_item.refused == "password is too long" and big_item.label == "Big"
+    assert not fine_item.refused
+    note = pp_item("Noted", note=long_text, totp=B32_SHA1)
+    (item,) = parse(json.dumps(pp_export({"V": [note]})).encode()).items
+    assert item.refused == "note is too long"
