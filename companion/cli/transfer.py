@@ -163,7 +163,7 @@ def write_rows(vault, rows) -> None:
                     if cid is None:
                         cid = vault.add_customer(row.customer, item.customer_notes).id
                         customers[row.customer.casefold()] = cid
-                    entry = vault.add_entry(
+                    vault.add_entry(
                         cid,
                         row.title,
                         username=item.username,
@@ -171,9 +171,9 @@ def write_rows(vault, rows) -> None:
                         urls=item.urls,
                         notes=item.notes,
                         tags=item.tags,
+                        otp=item.otp,
+                        actor="import",
                     )
-                    if item.otp is not None:
-                        vault.set_otp(entry.id, item.otp, actor="import")
                 except UserError as exc:
                     raise item_error(item.number, item.label, f"{exc}; nothing was imported") from None
                 if progress is not None:
@@ -207,6 +207,10 @@ def write_rows(vault, rows) -> None:
     help="KeePass: the customer is the Nth nested group (1 = first below the root) instead of "
     "the full group path.",
 )
+@click.option(
+    "--merge", is_flag=True,
+    help="KeePass: allow different group paths to become one customer (refused by default).",
+)
 @click.option("--force", is_flag=True,
               help="Accept OTP secrets shorter than 80 bits and 4-5 digit codes.")
 @click.option(
@@ -217,7 +221,7 @@ def write_rows(vault, rows) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_state
 def import_cmd(state: State, source, fmt, customer, file_password_stdin, customer_from_group,
-               force, strict, dry_run, as_json):
+               merge, force, strict, dry_run, as_json):
     from companion.formats import parse, read_source
     from companion.formats.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
 
@@ -242,6 +246,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
         customer=customer,
         default_customer=DEFAULT_CUSTOMER,
         customer_from_group=customer_from_group or 0,
+        merge=merge,
     )
     rows = refuse_unrepresentable(rows)
     refused = [r for r in rows if r.status == REFUSED]
