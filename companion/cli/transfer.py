@@ -22,12 +22,13 @@ PROGRESS_FROM = 200  # items; below this an import is instant
 IMPORT_HELP = f"""Import OTP secrets and password entries from FILE_OR_URI.
 
 FILE_OR_URI is a file (otpauth URI list, Google Authenticator export URIs, a PNG/JPEG with QR
-codes, Aegis, 2FAS, Bitwarden JSON/CSV, KeePassXC CSV / KeePass XML, andOTP, or an `otpc export`
-JSON file; the format is detected from the content), '-' for stdin, or a single otpauth:// URI
+codes, Aegis, 2FAS, Bitwarden JSON/CSV, KeePassXC CSV / KeePass XML, andOTP, Ente Auth
+(encrypted), FreeOTP+, Authenticator Pro / Stratum, Raivo, or an `otpc export` JSON file; the
+format is detected from the content), '-' for stdin, or a single otpauth:// URI
 (beware: a URI on the command line is visible to other local users and in shell history).
 
 Everything is parsed first; then all entries are added in one transaction: any error leaves the
-vault unchanged. OTPs already in the vault (same secret, type and account) are skipped.
+vault unchanged. An entry that cannot be represented is skipped and listed (--strict: refuse all). OTPs already in the vault (same secret, type and account) are skipped.
 
 The password of an encrypted file comes from ${IMPORT_PASSWORD_ENV}, else a hidden prompt on a
 terminal, else the next line of stdin (--file-password-stdin forces stdin). When the global
