@@ -28,7 +28,7 @@ otpauth:// URI
 (beware: a URI on the command line is visible to other local users and in shell history).
 
 Everything is parsed first; then all entries are added in one transaction: any error leaves the
-vault unchanged. OTPs already in the vault (same secret, type and account) are skipped.
+vault unchanged. An entry that cannot be represented is skipped and listed (--strict: refuse all). OTPs already in the vault (same secret, type and account) are skipped.
 
 The password of an encrypted file comes from ${IMPORT_PASSWORD_ENV}, else a hidden prompt on a
 terminal, else the next line of stdin (--file-password-stdin forces stdin). When the global
@@ -190,6 +190,10 @@ def write_rows(vault, rows) -> None:
     help="KeePass: the customer is the Nth nested group (1 = first below the root) instead of "
     "the full group path.",
 )
+@click.option(
+    "--merge", is_flag=True,
+    help="KeePass: allow different group paths to become one customer (refused by default).",
+)
 @click.option("--force", is_flag=True,
               help="Accept OTP secrets shorter than 80 bits and 4-5 digit codes.")
 @click.option(
@@ -200,7 +204,7 @@ def write_rows(vault, rows) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_state
 def import_cmd(state: State, source, fmt, customer, file_password_stdin, customer_from_group,
-               force, strict, dry_run, as_json):
+               merge, force, strict, dry_run, as_json):
     from companion.formats import parse, read_source
     from companion.formats.plan import DEFAULT_CUSTOMER, DUPLICATE, IMPORT, REFUSED, plan, summary
     from companion.imports import existing_duplicates
@@ -226,6 +230,7 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
         customer=customer,
         default_customer=DEFAULT_CUSTOMER,
         customer_from_group=customer_from_group or 0,
+        merge=merge,
     )
     rows = refuse_unrepresentable(rows)
     refused = [r for r in rows if r.status == REFUSED]

@@ -3,9 +3,11 @@ or a single URI. `otpauth-migration://` lines (Google Authenticator) are accepte
 
 from __future__ import annotations
 
+from companion.errors import UserError
 from companion.formats.gauth import PREFIX as MIGRATION_PREFIX
 from companion.formats.gauth import parse_migration_uris
 from companion.formats.records import (
+    ACCEPT_SHORT_SECRETS,
     FormatError,
     Item,
     Parsed,
@@ -13,9 +15,9 @@ from companion.formats.records import (
     export_params,
     guarded,
     item_error,
-    otp_from_uri,
     otp_item,
 )
+from companion.otpauth import parse_uri
 
 
 def uri_lines(data: bytes) -> list[str]:
@@ -39,7 +41,10 @@ def label_of(uri: str) -> str:
 def uri_item(number: int, line: str):
     if not line.lower().startswith("otpauth://"):
         raise item_error(number, "", "not an otpauth:// URI")
-    params, warnings = otp_from_uri(line, number, label_of(line))
+    try:
+        params, warnings = parse_uri(line, force=ACCEPT_SHORT_SECRETS.get())
+    except UserError as exc:  # the label is worked out only for the message (10,000-URI imports)
+        raise item_error(number, label_of(line), str(exc)) from None
     return otp_item(number, params, warnings)
 
 

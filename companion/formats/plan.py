@@ -8,13 +8,19 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from companion.formats.records import Item
+from companion.errors import UserError
+from companion.formats.records import Item, label_text
 from companion.otp import OtpParams
 
 DEFAULT_CUSTOMER = "Imported"
 MAX_NAME = 200
 
 IMPORT, DUPLICATE, REFUSED = "import", "duplicate", "refused"
+
+
+class GroupsWouldMerge(UserError):
+    """Two different group paths of the file would land in one customer (import --merge allows it):
+    a pairing scoped to that customer would then cover both customers' secrets."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,16 @@ def plan(
     customer: str | None = None,
     default_customer: str = DEFAULT_CUSTOMER,
     customer_from_group: int = 0,
+    merge: bool = False,
 ) -> list[Row]:
     """One Row per item. `existing_titles` maps casefolded customer name → casefolded titles.
-    `customer_from_group` N > 0: the customer is the Nth nested group (KeePass), not the path."""
+    `customer_from_group` N > 0: the customer is the Nth nested group (KeePass), not the path.
+    Two different group paths that would become one customer raise GroupsWouldMerge unless
+    `merge` (or an explicit `customer`, which puts everything in one on purpose)."""
     seen = {p if isinstance(p, bytes) else duplicate_key(p) for p in existing_otps}  # or digests
     titles = {name: set(t) for name, t in existing_titles.items()}
     spelled: dict[str, str] = {}
+    paths: dict[str, tuple[str, ...]] = {}  # casefolded customer → the group path that made it
     rows: list[Row] = []
     for item in items:
         if item.refused:
@@ -82,6 +92,10 @@ def plan(
         if customer_from_group and item.group_path:
             source = item.group_path[min(customer_from_group, len(item.group_path)) - 1]
         target = clean_name(customer or source, default_customer)
+        if item.group_path and not customer and not merge:
+            first = paths.setdefault(target.casefold(), item.group_path)
+            if first != item.group_path:
+                raise merge_error(first, item.group_path, target, customer_from_group)
         target = spelled.setdefault(target.casefold(), target)  # first spelling wins
         taken = titles.setdefault(target.casefold(), set())
         fallback = f"Entry {item.number}"
@@ -90,6 +104,20 @@ def plan(
         taken.add(title.casefold())
         rows.append(Row(item, IMPORT, customer=target, title=title))
     return rows
+
+
+def merge_error(first: tuple[str, ...], other: tuple[str, ...], target: str,
+                customer_from_group: int) -> GroupsWouldMerge:
+    def shown(path: tuple[str, ...]) -> str:
+        return "'" + label_text("/".join(path), 80) + "'"
+
+    rule = (f"--customer-from-group {customer_from_group}" if customer_from_group
+            else "the full group path")
+    return GroupsWouldMerge(
+        f"groups {shown(first)} and {shown(other)} would both become customer "
+        f"'{label_text(target)}' ({rule}): nothing was imported; give --merge to put them "
+        "together, or choose another --customer-from-group"
+    )
 
 
 def summary(rows: list[Row]) -> dict[str, int]:

@@ -33,6 +33,9 @@ class Records:
         self._cache: Snapshot | None = None
         self._cache_version: int | None = None
         self._next_seq: int | None = None  # the audit row we expect to append next
+        # Inside Vault.batch() (one write transaction, so no other process can rotate a key
+        # meanwhile): customer id -> key epoch already checked in this transaction.
+        self._batch_epochs: dict[str, int] | None = None
         # A write that rolls back must not leave its changes in the cache.
         store.on_rollback.append(self.drop_cache)
 
@@ -85,11 +88,18 @@ class Records:
         )
         self._ckeys[(cid, epoch)] = key
         self.epoch[cid] = epoch
+        if self._batch_epochs is not None:
+            self._batch_epochs[cid] = epoch
 
     def _current_epoch(self, cid: str) -> int:
         """The customer's newest key epoch in the file (inside a write, so current). Another
         process may have rotated or removed the key since we loaded ours: sealing under a stale
-        key would write a record nobody can open again."""
+        key would write a record nobody can open again. Within a batch the answer holds until
+        the batch ends: it is asked once per customer, not once per record."""
+        if self._batch_epochs is not None:
+            known = self._batch_epochs.get(cid)
+            if known is not None and (cid, known) in self._ckeys:
+                return known
         rows = self.store.query(
             "SELECT MAX(epoch) FROM customer_keys WHERE customer_id = ?", (cid,)
         )
@@ -98,7 +108,15 @@ class Records:
             raise NotFound("no such customer")
         if self.epoch.get(cid) != epoch or (cid, epoch) not in self._ckeys:
             self.load_customer_keys()
+        if self._batch_epochs is not None:
+            self._batch_epochs[cid] = epoch
         return epoch
+
+    def begin_batch(self) -> None:
+        self._batch_epochs = {}
+
+    def end_batch(self) -> None:
+        self._batch_epochs = None
 
     def key_state(self) -> tuple[dict, dict]:
         return dict(self._ckeys), dict(self.epoch)

@@ -84,7 +84,7 @@ class SeenStore:
         forget them (None: removed). Failing to write is logged, not raised: the vault change it
         follows is already committed."""
         try:
-            from companion.fsutil import atomic_write, make_private_dirs
+            from companion.fsutil import make_private_dirs, write_private
 
             make_private_dirs(self.path.parent)
             with self._locked():
@@ -100,7 +100,7 @@ class SeenStore:
                 for eid, counter in raise_to.items():
                     seen.hotp[eid] = max(counter, seen.hotp.get(eid, 0))
                 text = seen.dump(self.vault_id)
-                atomic_write(self.path, text.encode())
+                write_private(self.path, text.encode(), overwrite=True)
                 if self.use_keyring:
                     self._write_keyring(text)
         except Exception as exc:  # noqa: BLE001 - OSError, fsutil's UserError: never fail a commit

@@ -304,7 +304,10 @@ class Vault:
         urls: Collection[str] = (),
         notes: str = "",
         tags: Collection[str] = (),
+        otp: OtpParams | None = None,
+        actor: str = "cli",
     ) -> Entry:
+        """A new entry; with `otp`, its OTP too, written together (what set_otp would add)."""
         cust = self.customer(customer)
         title = clean_name(title, "title")
         if self._title_taken(cust.id, title):
@@ -320,9 +323,17 @@ class Vault:
             clean_text(notes, "notes"),
             tuple(clean_text(t, "tag") for t in tags),
         )
+        if otp is not None:
+            otp = otp.checked()
+            if not otp.secret:
+                raise UserError("an OTP needs a secret")
+            entry = replace(entry, otp=OtpSummary.of(otp))
         eid = uuid.uuid4().hex
         with self.store.write():
             self._r.put(ENTRY, eid, cust.id, entry.content())
+            if otp is not None:
+                self._r.put(OTP, eid, cust.id, otp_content(otp))
+                self._r.append_audit("otp_set", replace(entry, id=eid), actor)
         return self.entry(eid)
 
     def update_entry(self, ref: str, **fields) -> Entry:
@@ -482,7 +493,11 @@ class Vault:
         saved = self._r.key_state()
         try:
             with self.store.write():
-                yield self
+                self._r.begin_batch()
+                try:
+                    yield self
+                finally:
+                    self._r.end_batch()
         except BaseException:
             self._r.restore_key_state(saved)
             raise
