@@ -169,6 +169,8 @@ def clients_list(state: State, as_json: bool) -> None:
     reply = ask_running(state, {"op": "clients"}, required=False)
     if reply is not None:
         found = reply["clients"]
+        if reply.get("warning"):  # the companion refused clients whose MAC failed (issue 9 #6)
+            click.echo(f"otpc: {printable(reply['warning'])}", err=True)
     else:
         from companion.server.clients import ClientStore
 
@@ -217,13 +219,16 @@ def clients_scope(state, client, read_only, customers, all_customers) -> None:
     if reply is None:
         from companion.server.clients import ClientStore, Scope
 
+        vault = state.vault()  # a scope is sealed with a key of the unlocked vault (issue 9 #6)
         store = ClientStore(state.path)
+        store.unlocked_with(vault)
+        if store.notice:
+            click.echo(f"otpc: {store.notice}", err=True)
         current = store._find(client).scope
         ids = current.customers
         if all_customers:
             ids = None
         elif names is not None:
-            vault = state.vault()
             ids = tuple(dict.fromkeys(vault.customer(n).id for n in names))
         scope = Scope(current.write if write is None else write, ids)
         result = store.set_scope(client, scope).public()

@@ -60,6 +60,8 @@ class Companion:
             log.info("vault unlocked with the supplied password")
         if vault.is_locked:
             log.info("vault is locked: run 'otpc unlock'")
+        else:
+            state.clients.unlocked_with(vault)
         return state
 
     # ---- origins --------------------------------------------------------------------------
@@ -96,6 +98,7 @@ class Companion:
         if self.vault.is_locked:
             self.vault.unlock(password)
             log.info("vault unlocked")
+            self.clients.unlocked_with(self.vault)  # verify the clients file before anything else
         self.touch()
 
     def lock(self, reason: str = "on request") -> None:
@@ -147,7 +150,7 @@ class Companion:
             stop_checkpoints()
         try:
             self.clients.flush()
-        except OSError:
+        except (OSError, UserError):
             pass
         try:
             self.vault.lock()
