@@ -108,12 +108,17 @@ def _print_next_steps(port: int, *, locked: bool) -> None:
 @click.command()
 @click.option("--read-only", is_flag=True, help="The new client may read and get codes, not edit.")
 @click.option("--customers", metavar="A,B", help="Limit the new client to these customers.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable: code, expires_in, expires_at, port.")
 @pass_state
-def pair(state: State, read_only: bool, customers: str | None) -> None:
+def pair(state: State, read_only: bool, customers: str | None, as_json: bool) -> None:
     """Open a pairing window and show the code to type into the extension."""
     reply = ask_running(
         state, {"op": "pair", "write": not read_only, "customers": _customers_list(customers)}
     )
+    if as_json:
+        emit_json({k: reply[k] for k in ("code", "expires_in", "expires_at", "port")})
+        return
     expires = time.strftime("%H:%M:%S", time.localtime(reply["expires_at"]))
     click.echo(f"Pairing code: {reply['code']}")
     click.echo(f"Valid for {reply['expires_in']} s (until {expires}), for one extension, 5 tries.")

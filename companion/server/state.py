@@ -95,8 +95,12 @@ class Companion:
         return self.vault
 
     def unlock(self, password: str) -> None:
-        if self.vault.is_locked:
-            self.vault.unlock(password)
+        """Unlock, or, when already unlocked, check the password all the same (protocol § 8): a
+        wrong one is WrongPassword (and counts towards 429) whatever the lock state, so the answer
+        is never "200 for any password"."""
+        was_locked = self.vault.is_locked
+        self.vault.unlock(password)  # unlocked already: the same master key, loaded again
+        if was_locked:
             log.info("vault unlocked")
             self.clients.unlocked_with(self.vault)  # verify the clients file before anything else
         self.touch()
