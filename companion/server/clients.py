@@ -306,3 +306,14 @@ class ClientStore:
                 self.reload_if_changed()
                 return
             self._save()
+
+
+def reseal_after_key_rotation(vault: Path, old_key: bytes, new_key: bytes) -> None:
+    """For a master-key rotation (`otpc passwd --rotate-keys`): keep the clients whose MAC holds
+    under `old_key` (`Vault.derive_key(KEY_PURPOSE)` before the rotation) and seal them under
+    `new_key` (the same, after), so the browsers need not pair again. Run it with no companion
+    running, or the companion's in-memory key is the old one."""
+    store = ClientStore(vault)
+    store.unlocked(old_key, sealed_before=lambda: True, note_sealed=lambda: None)
+    store._key = new_key
+    store._save()

@@ -157,3 +157,24 @@ def test_offline_revoke_keeps_the_others_and_offline_scope_needs_the_vault(fresh
     assert keep.call("/v1/code", {"entry_id": fresh_companion.ids["mail"]})[0] == 200
     assert drop.call_raw("/v1/status").status in (401, 403)
     assert NOTICE not in fresh_companion.log()
+
+
+def test_a_master_key_rotation_can_reseal_the_file(tmp_path):
+    """The MAC key is derived from the master key: a rotation re-seals (helper for `passwd`)."""
+    from companion.server.clients import Client, ClientStore, reseal_after_key_rotation
+
+    vault = tmp_path / "v.sqlite"
+    old, new = os.urandom(32), os.urandom(32)
+    store = ClientStore(vault)
+    store.unlocked(old, sealed_before=lambda: True, note_sealed=lambda: None)
+    store.add(Client("Agenuine0000000000000", "b", pc.OUR_CHROME_ORIGIN, b"k" * 32, b"e" * 32))
+    doc = json.loads(clients_path(vault).read_text())
+    doc["clients"].append({**doc["clients"][0], "id": "Bforged00000000000000", "mac": None})
+    clients_path(vault).write_text(json.dumps(doc))
+    reseal_after_key_rotation(vault, old, new)
+    after = ClientStore(vault)
+    after.unlocked(new, sealed_before=lambda: True, note_sealed=lambda: None)
+    assert [c.id for c in after.all()] == ["Agenuine0000000000000"] and after.notice is None
+    stale = ClientStore(vault)
+    stale.unlocked(old, sealed_before=lambda: True, note_sealed=lambda: None)
+    assert stale.all() == [] and stale.notice
