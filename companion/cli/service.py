@@ -118,12 +118,17 @@ def _print_next_steps(port: int, *, locked: bool) -> None:
 @click.command()
 @click.option("--read-only", is_flag=True, help="The new client may read and get codes, not edit.")
 @click.option("--customers", metavar="A,B", help="Limit the new client to these customers.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable: code, expires_in, expires_at, port.")
 @pass_state
-def pair(state: State, read_only: bool, customers: str | None) -> None:
+def pair(state: State, read_only: bool, customers: str | None, as_json: bool) -> None:
     """Open a pairing window and show the code to type into the extension."""
     reply = ask_running(
         state, {"op": "pair", "write": not read_only, "customers": _customers_list(customers)}
     )
+    if as_json:
+        emit_json({k: reply[k] for k in ("code", "expires_in", "expires_at", "port")})
+        return
     expires = time.strftime("%H:%M:%S", time.localtime(reply["expires_at"]))
     click.echo(f"Pairing code: {reply['code']}")
     click.echo(f"Valid for {reply['expires_in']} s (until {expires}), for one extension, 5 tries.")
@@ -179,6 +184,8 @@ def clients_list(state: State, as_json: bool) -> None:
     reply = ask_running(state, {"op": "clients"}, required=False)
     if reply is not None:
         found = reply["clients"]
+        if reply.get("warning"):  # the companion refused clients whose MAC failed (issue 9 #6)
+            click.echo(f"otpc: {printable(reply['warning'])}", err=True)
     else:
         from companion.server.clients import ClientStore
 
@@ -227,13 +234,17 @@ def clients_scope(state, client, read_only, customers, all_customers) -> None:
     if reply is None:
         from companion.server.clients import UNCHANGED, ClientStore
 
+        vault = state.local_vault()  # a scope is sealed with a key of the unlocked vault (9 #6)
+        store = ClientStore(state.path)
+        store.unlocked_with(vault)
+        if store.notice:
+            click.echo(f"otpc: {store.notice}", err=True)
         ids = UNCHANGED
         if all_customers:
             ids = None
         elif names is not None:
-            vault = state.vault()
             ids = tuple(dict.fromkeys(vault.customer(n).id for n in names))
-        result = ClientStore(state.path).rescope(client, write=write, customers=ids).public()
+        result = store.rescope(client, write=write, customers=ids).public()
     else:
         result = reply["client"]
     click.echo(f"{result['id']}: {_scope_text(result['scope'])}")

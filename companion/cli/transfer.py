@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from companion.cli.common import State, emit_json, err_console, pass_state
+from companion.cli.common import State, emit_json, err_console, pass_state, printable
 from companion.errors import UserError
 from companion.formats import registry
 
@@ -100,7 +100,8 @@ def print_table(rows) -> None:
         kind = f"{otp.type} {otp.algorithm} {otp.digits}" if otp else "-"
         note = row.reason or "; ".join(row.item.warnings)
         cells = (str(row.item.number), row.status, row.customer, row.title or row.item.label)
-        table.add_row(*(Text(c) for c in (*cells, kind, note)))
+        # Every cell may hold the file's text (a parser's warning quotes an issuer): escaped.
+        table.add_row(*(Text(printable(c)) for c in (*cells, kind, note)))
     console().print(table)
 
 
@@ -239,7 +240,8 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
         why = "--strict: " if strict else ""
         raise UserError(
             f"{why}{len(refused)} entr{'y' if len(refused) == 1 else 'ies'} cannot be "
-            f"imported (first: #{first.item.number} {first.item.label}: {first.reason}); "
+            f"imported (first: #{first.item.number} {printable(first.item.label)}: "
+            f"{printable(first.reason)}); "
             "nothing was imported"
         )
     if not dry_run:
@@ -264,9 +266,10 @@ def import_cmd(state: State, source, fmt, customer, file_password_stdin, custome
     else:  # a long import: list only what was not imported
         for row in rows:
             if row.status != IMPORT:
-                click.echo(f"{row.status}: #{row.item.number} {row.item.label}: {row.reason}")
+                label, reason = printable(row.item.label), printable(row.reason)
+                click.echo(f"{row.status}: #{row.item.number} {label}: {reason}")
     for note in parsed.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {printable(note)}", err=True)
     verb = "would import" if dry_run else "imported"
     click.echo(
         f"{parsed.format}: {verb} {counts[IMPORT]}, skipped {counts[DUPLICATE]} duplicate(s), "
@@ -399,7 +402,8 @@ def export_migration(items, target, force: bool) -> None:
     for item in items:
         why = unrepresentable(item)
         if why and item.otp is not None:
-            click.echo(f"skipped: {item.label}: Google Authenticator cannot hold {why}", err=True)
+            click.echo(f"skipped: {printable(item.label)}: Google Authenticator cannot hold "
+                       f"{printable(why)}", err=True)
     uris = migration_uris(items)
     click.echo(EXPORT_WARNING.format(pw=" in plain text"), err=True)
     if target is not None and target.suffix.lower() == ".png":

@@ -87,7 +87,8 @@ def handle(companion, request: dict) -> dict:
             "port": companion.port,
         }
     if op == "clients":
-        return {"clients": [c.public() for c in companion.clients.all()]}
+        found = [c.public() for c in companion.clients.all()]
+        return {"clients": found, "warning": companion.clients.notice}
     if op == "revoke":
         client = companion.clients.revoke(_text(request, "client"))
         log.info("revoked client %s", client.id[:8])

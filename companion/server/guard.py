@@ -80,9 +80,10 @@ def origin_allowed(request: web.Request, origin: str | None) -> bool:
     path = request.path
     if path in PAIR_PATHS:
         return companion.pairing_origin_allowed(origin)
-    if path == OPENAPI_PATH:
-        return companion.pairing_origin_allowed(origin) or companion.paired_origin(origin)
-    return companion.paired_origin(origin)
+    # Signed endpoints: any origin that may pair passes here and meets authentication, so an
+    # extension that is not paired gets the same 401 as one that is (protocol § 2): the status
+    # never tells whether some client paired from an origin. Web origins never get this far.
+    return companion.pairing_origin_allowed(origin) or companion.paired_origin(origin)
 
 
 def cors_headers(origin: str, preflight: bool = False, get: bool = False) -> dict:

@@ -71,6 +71,8 @@ class Companion:
             log.info("vault unlocked with the supplied password")
         if vault.is_locked:
             log.info("vault is locked: run 'otpc unlock'")
+        else:
+            state.clients.unlocked_with(vault)
         state.log_accepted_rollback()
         return state
 
@@ -109,10 +111,14 @@ class Companion:
         return self.vault
 
     def unlock(self, password: str) -> None:
-        if self.vault.is_locked:
-            self.vault.unlock(password)
+        """Unlock, or, when already unlocked, check the password all the same (protocol § 8): a
+        wrong one is WrongPassword (and counts towards 429) whatever the lock state, so the answer
+        is never "200 for any password"."""
+        was_locked = self.vault.is_locked
+        self.vault.unlock(password)  # unlocked already: the same master key, loaded again
+        if was_locked:
             log.info("vault unlocked")
-            self.log_accepted_rollback()
+            self.clients.unlocked_with(self.vault)  # verify the clients file before anything else
         self.touch()
 
     def lock(self, reason: str = "on request") -> None:
@@ -164,7 +170,7 @@ class Companion:
             stop_checkpoints()
         try:
             self.clients.flush()
-        except OSError:
+        except (OSError, UserError):
             pass
         try:
             self.vault.lock()

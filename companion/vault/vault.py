@@ -159,6 +159,14 @@ class Vault:
             "state_file": str(self._gen.seen.path),
         }
 
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for `purpose` (HKDF-SHA256 of the master key, salt the vault id, a label
+        per purpose), so the companion can authenticate its side files (the paired-clients file)
+        under a key only the unlocked vault has, without holding the master key. Locked raises.
+        It changes with the master key: whoever rotates that re-seals what it protects."""
+        info = b"OTPC1-VAULT-DERIVED\n" + purpose.encode()
+        return crypto.hkdf_sha256(self._r.need(), self.vault_id.encode(), info)
+
     @property
     def keyring_enabled(self) -> bool:
         return bool(self._slots.rows(keys.SLOT_KEYRING))

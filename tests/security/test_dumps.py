@@ -3,7 +3,8 @@
 RLIMIT_CORE 0 is read from /proc/PID/limits. PR_SET_DUMPABLE 0 has no /proc field of its own, but
 the kernel makes the /proc/PID files of a non-dumpable process root's (task_dump_owner), so the
 processes run as a non-root test user (dropped with setpriv when the tests run as root, as in CI)
-and their /proc/PID owner tells. A plain process of that user is the control: owned by the user.
+and their /proc/PID owner tells; another process of that user then cannot read their
+/proc/PID/environ. A plain process of that user is the control: owned by it, readable by it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ def _proc_owner(pid: int) -> int:
     return os.stat(f"/proc/{pid}/status").st_uid
 
 
+def _user_can_read_memory_files(pid: int) -> bool:
+    """Whether another process of the same (non-root) user may read /proc/PID/environ (the
+    password sits there when OTPC_PASSWORD is used); the kernel refuses it for a non-dumpable one."""
+    probe = [*_test_user()[1], sys.executable, "-c",
+             f"open('/proc/{pid}/environ', 'rb').read(); print('read')"]
+    done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    return done.stdout.strip() == "read"
+
+
 def _core_limit(pid: int) -> list[str]:
     lines = Path(f"/proc/{pid}/limits").read_text().splitlines()
     return [line for line in lines if line.startswith("Max core file size")][0].split()[4:6]
@@ -104,6 +114,7 @@ def test_the_control_process_of_the_test_user_is_dumpable(home):
     try:
         time.sleep(0.5)
         assert _proc_owner(proc.pid) == uid
+        assert _user_can_read_memory_files(proc.pid)
     finally:
         _stop(proc)
 
@@ -120,6 +131,7 @@ def test_a_cli_process_holding_the_unlocked_vault_cannot_be_dumped(home):
         assert proc.poll() is None
         assert _core_limit(proc.pid) == ["0", "0"]
         assert _proc_owner(proc.pid) == 0, "the CLI holding the vault is dumpable/ptraceable"
+        assert not _user_can_read_memory_files(proc.pid)
     finally:
         _stop(proc)
         os.close(master)
@@ -138,5 +150,6 @@ def test_the_companion_cannot_be_dumped(home):
         assert "listening on" in log.read_text()
         assert _core_limit(proc.pid) == ["0", "0"]
         assert _proc_owner(proc.pid) == 0, "the companion is dumpable/ptraceable"
+        assert not _user_can_read_memory_files(proc.pid)
     finally:
         _stop(proc)
