@@ -119,6 +119,7 @@ class Companion:
         if was_locked:
             log.info("vault unlocked")
             self.clients.unlocked_with(self.vault)  # verify the clients file before anything else
+            self.log_accepted_rollback()
         self.touch()
 
     def lock(self, reason: str = "on request") -> None:
