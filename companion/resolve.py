@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from companion.errors import Ambiguous, NotFound, UserError
+from companion.errors import Ambiguous, NotFound, UsageError
 from companion.normalize import name_key
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def resolve_entry(
         pool = _in_customer(pool, customer)
     if title is not None:
         if ref:
-            raise UserError("give ENTRY or --title, not both")
+            raise UsageError("give ENTRY or --title, not both")
         key = name_key(title.strip())
         where = f" of customer {shown(customer)}" if customer is not None else ""
         found = _one([e for e in pool if name_key(e.title) == key], title)
@@ -112,7 +112,7 @@ def resolve_entry(
     if not ref or not ref.strip():
         if customer is not None:
             return _one(pool, customer) or _none(customer)
-        raise UserError("which entry? give ENTRY (a name, Customer/Title or an id)")
+        raise UsageError("which entry? give ENTRY (a name, Customer/Title or an id)")
     ref = ref.strip()
     by_id = next((e for e in pool if e.id == ref), None)
     if by_id is not None:

@@ -57,6 +57,17 @@ def esc(text: object) -> str:
     return escape(printable(text))
 
 
+def bold(text: object) -> str:
+    """User data for a one-line message (say): printable, bold on a terminal."""
+    return click.style(printable(text), bold=True)
+
+
+def say(line: str) -> None:
+    """A one-line confirmation on stdout, without loading rich (the agent path stays quick):
+    click drops the styling when stdout is not a terminal."""
+    click.echo(line)
+
+
 def emit_json(data: Any) -> None:
     """Machine-readable output: one JSON document on stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -167,6 +178,10 @@ class State:
         if not isinstance(which, Which):
             which = Which(which, exact)
         ref, exact, customer, title = which.ref, which.exact, which.customer, which.title
+        if not (ref or "").strip() and customer is None and title is None:
+            from companion.errors import UsageError
+
+            raise UsageError("which entry? give ENTRY (a name, Customer/Title or an id)")
         vault = self.vault()
         if hasattr(vault, "find_entry"):
             return vault.find_entry(ref, exact=exact, customer=customer, title=title)
