@@ -7,7 +7,6 @@ answers, or it is locked, the vault is opened directly.
 from __future__ import annotations
 
 import math
-import sys
 import time
 
 import click
@@ -21,7 +20,7 @@ from companion.cli.common import (
     esc,
     pass_state,
 )
-from companion.cli.fast import grouped
+from companion.cli.fast import grouped, print_code
 from companion.errors import UserError
 
 FRAME_SECONDS = 0.25
@@ -110,16 +109,7 @@ def code(state: State, which, at: float | None, as_json: bool, watch_: bool, fra
             raise UserError("--watch and --json do not go together")
         watch(state, ref, at, frames, exact)
         return
-    result = fetch_code(state, ref, at, exact)
-    if as_json:
-        emit_json(result)
-    elif sys.stdout.isatty():
-        left = ""
-        if result["valid_until"] is not None:
-            left = f"  [dim]({math.ceil(result['remaining'])} s left)[/]"
-        console().print(f"[bold]{grouped(result['code'])}[/]{left}", soft_wrap=True)
-    else:
-        click.echo(result["code"])
+    print_code(fetch_code(state, ref, at, exact), as_json)
 
 
 def _audited_entry_id(state: State, ref: str) -> str:
