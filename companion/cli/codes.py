@@ -29,7 +29,8 @@ WARN_SECONDS = 5
 
 def fetch_code(state: State, ref: str, at: float | None, exact: bool = False) -> dict:
     """CodeResult.public() for ENTRY at `at` (now if None): companion first, else the vault."""
-    reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at, "exact": exact})
+    reply = ask_companion(state.path, {"op": "code", "vault": str(state.path), "entry": ref,
+                                       "at": at, "exact": exact})
     if reply is not None and "code" in reply:
         return {k: v for k, v in reply.items() if k != "ok"}
     from companion.otp_input import check_code_time

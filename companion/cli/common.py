@@ -143,6 +143,12 @@ class State:
         if status is None:
             start_hint()
             return None
+        served = status.get("vault")
+        if isinstance(served, str) and os.path.realpath(served) != os.path.realpath(self.path):
+            raise UserError(
+                f"the companion on this control socket serves {served}, not {self.path} "
+                "(check OTPC_SOCKET and --vault); nothing was done"
+            )
         if status.get("locked"):
             if self.has_password():
                 return None

@@ -68,7 +68,8 @@ def try_fast_path(args: list[str]) -> int | None:
     from companion.paths import vault_path
 
     try:
-        reply = call(vault_path(vault), {"op": "code", "entry": ref, "at": at})
+        path = vault_path(vault)
+        reply = call(path, {"op": "code", "vault": str(path), "entry": ref, "at": at})
     except Locked:
         return None  # the normal path opens the vault itself (or asks to unlock the companion)
     except UserError as error:

@@ -61,7 +61,7 @@ class RemoteVault:
         self.path = Path(vault_path)
 
     def _call(self, method: str, timeout: float = TIMEOUT, **args) -> object:
-        request = {"op": "vault", "method": method,
+        request = {"op": "vault", "vault": str(self.path), "method": method,
                    "args": {k: v for k, v in args.items() if v is not None}}
         reply = call(self.path, request, timeout=timeout)
         if reply is None:

@@ -50,8 +50,12 @@ def _text(request: dict, name: str, *, optional: bool = False) -> str | None:
 def handle(companion, request: dict) -> dict:
     """Run one control request; raises UserError subclasses for refusals."""
     op = request.get("op")
-    if op == "status":
-        return companion.status()
+    meant = request.get("vault")  # the vault the client means (OTPC_SOCKET could point elsewhere)
+    if isinstance(meant, str) and os.path.realpath(meant) != os.path.realpath(companion.vault_path):
+        raise UserError(f"the companion on this control socket serves {companion.vault_path}, "
+                        f"not {meant} (check OTPC_SOCKET and --vault); nothing was done")
+    if op == "status":  # the vault path lets a client check it reached the companion of its vault
+        return {**companion.status(), "vault": str(companion.vault_path)}
     if op == "code":
         vault = companion.unlocked_vault()
         at = request.get("at")

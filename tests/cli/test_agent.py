@@ -206,3 +206,16 @@ def test_password_and_keyring_commands_use_the_file_even_with_a_companion(served
     assert r.code == 0, r.err
     # The companion keeps serving (the master key is the same; only its wrapping changed).
     assert no_password(served, "code", "Acme/Mail", "--at", "59").out == "94287082\n"
+
+
+def test_a_companion_of_another_vault_is_never_used(served, tmp_path):
+    """OTPC_SOCKET pointing at the companion of another vault: refused, nothing done to either."""
+    other = tmp_path / "other" / "vault.sqlite"
+    r = served.run("--vault", str(other), "customer", "add", "Intruder",
+                   env={"OTPC_PASSWORD": None})
+    # (--vault given twice: the last one wins, as click does)
+    assert r.code == 1 and "serves" in one_line_error(r) and "not " in one_line_error(r)
+    names = [c["name"] for c in json.loads(no_password(served, "customer", "list", "--json").out)]
+    assert "Intruder" not in names
+    r = served.run("--vault", str(other), "code", "Acme/Mail", env={"OTPC_PASSWORD": None})
+    assert r.code == 1 and "serves" in one_line_error(r)  # the stdlib fast path checks it too
