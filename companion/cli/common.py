@@ -191,9 +191,9 @@ class State:
         vault = self.vault()
         if hasattr(vault, "find_entry"):
             return vault.find_entry(ref, exact=exact, customer=customer, title=title)
-        from companion.resolve import resolve_entry
+        from companion.resolve import find_entry
 
-        return resolve_entry(vault.entries(), ref, exact=exact, customer=customer, title=title)
+        return find_entry(vault, ref, exact=exact, customer=customer, title=title)
 
     def close(self) -> None:
         if self._vault is not None:

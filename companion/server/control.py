@@ -16,7 +16,7 @@ import time
 from companion.errors import UserError, to_reply
 from companion.otp_input import check_code_time
 from companion.paths import control_socket_path, ensure_private_dir, is_private_dir
-from companion.resolve import resolve_entry
+from companion.resolve import find_entry
 from companion.server import vault_ops
 from companion.server.clients import UNCHANGED
 from companion.server.pairing import display_code
@@ -61,8 +61,7 @@ def handle(companion, request: dict) -> dict:
         at = request.get("at")
         if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
             raise UserError("'at' must be a number")
-        entry = resolve_entry(vault.entries(), _text(request, "entry"),
-                              exact=request.get("exact") is True)
+        entry = find_entry(vault, _text(request, "entry"), exact=request.get("exact") is True)
         check_code_time(entry.otp.type if entry.otp else "", at)
         result = vault.code(entry, at=at, actor="cli")
         return {**result.public(), "entry_id": entry.id, "entry": entry.ref}
