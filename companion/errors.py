@@ -24,6 +24,14 @@ class UserError(Exception):
     kind = "bad_request"
 
 
+class UsageError(UserError):
+    """A command given the wrong arguments (e.g. no ENTRY and no --title): exit 64, as click's own
+    usage errors."""
+
+    exit_code = EXIT_USAGE
+    kind = "usage"
+
+
 class NotFound(UserError):
     """A named customer or entry does not exist (or is outside a client's scope)."""
 
@@ -71,7 +79,8 @@ class Forbidden(UserError):
 
 KINDS: dict[str, type[UserError]] = {
     cls.kind: cls
-    for cls in (UserError, NotFound, Ambiguous, WrongPassword, VaultCorrupt, Locked, Forbidden)
+    for cls in (UserError, UsageError, NotFound, Ambiguous, WrongPassword, VaultCorrupt, Locked,
+                Forbidden)
 }
 KINDS["error"] = UserError  # what companions before the error model sent
 

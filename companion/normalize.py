@@ -89,6 +89,9 @@ def normalize_secret(raw: str, *, force: bool = False) -> NormalizedSecret:
 def name_key(name: str) -> str:
     """How customer names and titles are compared: Unicode NFC, then case-folded (and NFC again,
     as folding can decompose). A composed "Müller" and a decomposed "Mu\u0308ller" are one name."""
+    folded = str(name).casefold()
+    if folded.isascii():  # the common case, and NFC cannot change ASCII: skip the tables
+        return folded
     import unicodedata
 
     folded = unicodedata.normalize("NFC", str(name)).casefold()

@@ -6,12 +6,11 @@ floor(t / period), and pyotp's own TOTP refuses periods over 120 s and secrets u
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
 from dataclasses import dataclass, replace
-
-import pyotp
 
 from companion.errors import UserError
 
@@ -32,9 +31,16 @@ class OtpError(UserError):
     """Parameters no code can be made from."""
 
 
-class _HOTP(pyotp.HOTP):
-    # Services still issue 80-bit secrets; normalize.py decides what is too short, not pyotp.
-    min_secret_length_bits = 0  # pyotp >= 2.10 reads this attribute
+@functools.cache
+def _hotp_class() -> type:
+    """pyotp's HOTP, loaded on the first code: the CLI's agent path uses OtpParams, not the maths."""
+    import pyotp
+
+    class _HOTP(pyotp.HOTP):
+        # Services still issue 80-bit secrets; normalize.py decides what is too short, not pyotp.
+        min_secret_length_bits = 0  # pyotp >= 2.10 reads this attribute
+
+    return _HOTP
 
 
 @dataclass(frozen=True)
@@ -91,10 +97,10 @@ def hotp_code(secret: str, counter: int, algorithm: str = "SHA1", digits: int = 
     digest = ALGORITHMS[canonical_algorithm(algorithm)]
     padded = secret + "=" * (-len(secret) % 8)
     if digits >= 6:
-        return _HOTP(padded, digits=digits, digest=digest).at(counter)
+        return _hotp_class()(padded, digits=digits, digest=digest).at(counter)
     # pyotp makes 6 to 10 digits only. Ten digits of the 31-bit truncated value are the value
     # itself (it is < 2**31 < 10**10), so fewer digits are its last ones, as RFC 4226 defines.
-    value = int(_HOTP(padded, digits=10, digest=digest).at(counter))
+    value = int(_hotp_class()(padded, digits=10, digest=digest).at(counter))
     return str(value % 10**digits).zfill(digits)
 
 

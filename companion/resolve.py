@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from companion.errors import Ambiguous, NotFound, UserError
+from companion.errors import Ambiguous, NotFound, UsageError
 from companion.normalize import name_key
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def resolve_entry(
         pool = _in_customer(pool, customer)
     if title is not None:
         if ref:
-            raise UserError("give ENTRY or --title, not both")
+            raise UsageError("give ENTRY or --title, not both")
         key = name_key(title.strip())
         where = f" of customer {shown(customer)}" if customer is not None else ""
         found = _one([e for e in pool if name_key(e.title) == key], title)
@@ -112,23 +112,22 @@ def resolve_entry(
     if not ref or not ref.strip():
         if customer is not None:
             return _one(pool, customer) or _none(customer)
-        raise UserError("which entry? give ENTRY (a name, Customer/Title or an id)")
+        raise UsageError("which entry? give ENTRY (a name, Customer/Title or an id)")
     ref = ref.strip()
     by_id = next((e for e in pool if e.id == ref), None)
     if by_id is not None:
         return by_id
+    keyed = [(e, name_key(e.customer), name_key(e.title)) for e in pool]  # each name folded once
     text, splits = split_ref(ref)
     for cust, ttl in splits:
         ckey, tkey = name_key(cust), name_key(ttl)
-        found = _one(
-            [e for e in pool if name_key(e.customer) == ckey and name_key(e.title) == tkey], ref
-        )
+        found = _one([e for e, c, t in keyed if c == ckey and t == tkey], ref)
         if found is not None:
             return found
     if exact:
         raise NotFound(f"no entry {shown(ref)} (--exact: give an id or Customer/Title exactly)")
     key = name_key(text)
-    found = _one([e for e in pool if name_key(e.title) == key], ref)
+    found = _one([e for e, _, t in keyed if t == key], ref)
     if found is not None:
         return found
     folded = ref.casefold()
@@ -137,10 +136,7 @@ def resolve_entry(
         found = _one([e for e in pool if e.id.startswith(folded)], ref)
         if found is not None:
             return found
-    matches = [
-        e for e in pool if key in name_key(e.title) or key in name_key(f"{e.customer}/{e.title}")
-    ]
-    found = _one(matches, ref)
+    found = _one([e for e, c, t in keyed if key in t or key in f"{c}/{t}"], ref)
     if found is not None:
         return found
     if is_hex and len(folded) < MIN_PREFIX:
@@ -155,3 +151,23 @@ def _none(ref: str) -> Entry:
         f"no entry {shown(ref)} (give part of its title, Customer/Title or an id; "
         "'otpc entry list' shows them)"
     )
+
+
+def _indexed(ref: str) -> bool:
+    """A full id, or `Customer/Title` with one slash and no escapes: what the vault's own indexes
+    find in O(1) with the same meaning as rules 1 and 2 above."""
+    ref = ref.strip()
+    return (len(ref) == 32 and set(ref) <= HEX) or (ref.count("/") == 1 and "\\" not in ref)
+
+
+def find_entry(vault, ref: str | None = None, *, exact: bool = False, customer: str | None = None,
+               title: str | None = None) -> Entry:
+    """resolve_entry over a (local, unlocked) Vault: ids and plain `Customer/Title` through the
+    vault's indexes first (`otpc code` on 10,000 entries must not sort them all), else the rules."""
+    if customer is None and title is None and ref and _indexed(ref):
+        try:
+            return vault.entry(ref.strip())
+        except NotFound:
+            pass
+    return resolve_entry(vault.entries(), ref, exact=exact, customer=customer, title=title)
+

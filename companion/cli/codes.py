@@ -22,7 +22,7 @@ from companion.cli.common import (
     pass_state,
     printable,
 )
-from companion.cli.fast import grouped
+from companion.cli.fast import grouped, print_code
 from companion.errors import UserError
 
 FRAME_SECONDS = 0.25
@@ -31,7 +31,8 @@ WARN_SECONDS = 5
 
 def fetch_code(state: State, ref: str, at: float | None, exact: bool = False) -> dict:
     """CodeResult.public() for ENTRY at `at` (now if None): companion first, else the vault."""
-    reply = ask_companion(state.path, {"op": "code", "entry": ref, "at": at, "exact": exact})
+    reply = ask_companion(state.path, {"op": "code", "vault": str(state.path), "entry": ref,
+                                       "at": at, "exact": exact})
     if reply is not None and "code" in reply:
         return {k: v for k, v in reply.items() if k != "ok"}
     from companion.otp_input import check_code_time
@@ -164,15 +165,8 @@ def code(state: State, which, at: float | None, as_json: bool, copy: bool, watch
     result = fetch_code(state, ref, at, exact)
     if copy:
         copy_code(result, ref)
-    elif as_json:
-        emit_json(result)
-    elif sys.stdout.isatty():
-        left = ""
-        if result["valid_until"] is not None:
-            left = f"  [dim]({math.ceil(result['remaining'])} s left)[/]"
-        console().print(f"[bold]{grouped(result['code'])}[/]{left}", soft_wrap=True)
     else:
-        click.echo(result["code"])
+        print_code(result, as_json)
 
 
 def _audited_entry_id(state: State, ref: str) -> str:

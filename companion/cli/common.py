@@ -57,6 +57,17 @@ def esc(text: object) -> str:
     return escape(printable(text))
 
 
+def bold(text: object) -> str:
+    """User data for a one-line message (say): printable, bold on a terminal."""
+    return click.style(printable(text), bold=True)
+
+
+def say(line: str) -> None:
+    """A one-line confirmation on stdout, without loading rich (the agent path stays quick):
+    click drops the styling when stdout is not a terminal."""
+    click.echo(line)
+
+
 def emit_json(data: Any) -> None:
     """Machine-readable output: one JSON document on stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -136,6 +147,12 @@ class State:
         if status is None:
             start_hint()
             return None
+        served = status.get("vault")
+        if isinstance(served, str) and os.path.realpath(served) != os.path.realpath(self.path):
+            raise UserError(
+                f"the companion on this control socket serves {served}, not {self.path} "
+                "(check OTPC_SOCKET and --vault); nothing was done"
+            )
         if status.get("locked"):
             if self.has_password():
                 return None
@@ -177,12 +194,16 @@ class State:
         if not isinstance(which, Which):
             which = Which(which, exact)
         ref, exact, customer, title = which.ref, which.exact, which.customer, which.title
+        if not (ref or "").strip() and customer is None and title is None:
+            from companion.errors import UsageError
+
+            raise UsageError("which entry? give ENTRY (a name, Customer/Title or an id)")
         vault = self.vault()
         if hasattr(vault, "find_entry"):
             return vault.find_entry(ref, exact=exact, customer=customer, title=title)
-        from companion.resolve import resolve_entry
+        from companion.resolve import find_entry
 
-        return resolve_entry(vault.entries(), ref, exact=exact, customer=customer, title=title)
+        return find_entry(vault, ref, exact=exact, customer=customer, title=title)
 
     def close(self) -> None:
         if self._vault is not None:

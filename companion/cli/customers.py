@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from companion.cli.common import State, confirm, console, emit_json, esc, pass_state
+from companion.cli.common import (
+    State,
+    bold,
+    confirm,
+    console,
+    emit_json,
+    esc,
+    pass_state,
+    printable,
+    say,
+)
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
@@ -29,7 +39,7 @@ def add(state: State, name: str, notes: str, as_json: bool) -> None:
     if as_json:
         emit_json(customer_public(c))
     else:
-        console().print(f"Added customer [bold]{esc(c.name)}[/] ({c.id[:8]}).", soft_wrap=True)
+        say(f"Added customer {bold(c.name)} ({c.id[:8]}).")
 
 
 @customer.command("list")
@@ -73,7 +83,7 @@ def rename(state: State, old: str, new: str, as_json: bool) -> None:
     if as_json:
         emit_json(customer_public(c))
     else:
-        console().print(f"Renamed customer {esc(before.name)} to [bold]{esc(c.name)}[/].", soft_wrap=True)
+        say(f"Renamed customer {printable(before.name)} to {bold(c.name)}.")
 
 
 @customer.command("rm")
@@ -96,4 +106,4 @@ def rm(state: State, name: str, force: bool, yes: bool) -> None:
     else:
         confirm(f"Remove customer {c.name}?", yes=yes)
     vault.remove_customer(c.id, force=force)
-    console().print(f"Removed customer {esc(c.name)}.", soft_wrap=True)
+    say(f"Removed customer {printable(c.name)}.")

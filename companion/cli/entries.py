@@ -6,12 +6,15 @@ import click
 
 from companion.cli.common import (
     State,
+    bold,
     confirm,
     console,
     emit_json,
     entry_argument,
     esc,
     pass_state,
+    printable,
+    say,
 )
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -60,7 +63,7 @@ def add(state: State, customer_ref, title, username, urls, notes, tags, password
     if as_json:
         emit_json(e.public())
     else:
-        console().print(f"Added [bold]{esc(e.ref)}[/] ({e.id[:8]}).", soft_wrap=True)
+        say(f"Added {bold(e.ref)} ({e.id[:8]}).")
 
 
 def listed_entries(state: State, customer: str | None, search: str | None) -> list[dict]:
@@ -179,7 +182,7 @@ def edit(state: State, which, title, username, urls, clear_urls, notes, tags, cu
     if as_json:
         emit_json(e.public())
     else:
-        console().print(f"Updated [bold]{esc(e.ref)}[/].", soft_wrap=True)
+        say(f"Updated {bold(e.ref)}.")
 
 
 @entry.command("rm")
@@ -196,4 +199,4 @@ def rm(state: State, which, yes):
                     "cannot be recovered; make sure you can still sign in to the account first.")
     confirm(question, yes=yes)
     vault.remove_entry(e.id)
-    console().print(f"Removed {esc(e.ref)}.", soft_wrap=True)
+    say(f"Removed {printable(e.ref)}.")

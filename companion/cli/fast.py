@@ -68,7 +68,8 @@ def try_fast_path(args: list[str]) -> int | None:
     from companion.paths import vault_path
 
     try:
-        reply = call(vault_path(vault), {"op": "code", "entry": ref, "at": at})
+        path = vault_path(vault)
+        reply = call(path, {"op": "code", "vault": str(path), "entry": ref, "at": at})
     except Locked:
         return None  # the normal path opens the vault itself (or asks to unlock the companion)
     except UserError as error:
@@ -79,8 +80,15 @@ def try_fast_path(args: list[str]) -> int | None:
     result = {k: v for k, v in reply.items() if k != "ok"}
     if "code" not in result:
         return None
+    print_code(result, as_json)
+    return 0
+
+
+def print_code(result: dict, as_json: bool) -> None:
+    """The one way a code is printed (this fast path and `otpc code` through click): JSON; on a
+    terminal grouped with the seconds left; else the bare code (scripts, pipes)."""
     if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     elif sys.stdout.isatty():
         left = ""
         if result.get("valid_until") is not None:
@@ -88,4 +96,3 @@ def try_fast_path(args: list[str]) -> int | None:
         print(f"{grouped(result['code'])}{left}")
     else:
         print(result["code"])
-    return 0

@@ -13,13 +13,14 @@ import click
 
 from companion.cli.common import (
     State,
+    bold,
     confirm,
-    console,
     emit_json,
     entry_argument,
     err_console,
     esc,
     pass_state,
+    say,
 )
 from companion.errors import UserError
 
@@ -91,8 +92,7 @@ def set_(state: State, which, secret_arg, kind, algorithm, digits, period, count
               "hotp": f"HOTP, {params.algorithm}, {params.digits} digits, next counter "
                       f"{params.counter}",
               "steam": "Steam Guard"}[params.type]
-    console().print(f"OTP set for [bold]{esc(e.ref)}[/] ({detail}). "
-                    f"Try it: [bold]otpc code {esc(e.id[:8])}[/]", soft_wrap=True)
+    say(f"OTP set for {bold(e.ref)} ({detail}). Try it: {bold('otpc code ' + e.id[:8])}")
 
 
 @otp.command("rm")
@@ -112,7 +112,7 @@ def rm(state: State, which, yes):
         yes=yes,
     )
     complete = vault.remove_otp(e.id)
-    console().print(f"Deleted the OTP secret of [bold]{esc(e.ref)}[/].", soft_wrap=True)
+    say(f"Deleted the OTP secret of {bold(e.ref)}.")
     if complete is False:
         _notice("note: another process has the vault open; the old secret leaves the write-ahead "
                 "log when it closes")

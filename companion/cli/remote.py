@@ -52,16 +52,28 @@ def code_of(data: dict) -> CodeResult:
     return CodeResult(**{k: v for k, v in data.items() if k in fields})
 
 
+class NotThroughCompanion(UserError, AttributeError):
+    """A Vault feature the companion does not offer (an AttributeError too, so hasattr() is False)."""
+
+
 class RemoteVault:
     """The subset of companion.vault.Vault the CLI uses, answered by the companion."""
 
     is_locked = False
 
+    def __getattr__(self, name: str):
+        # A command calling a Vault method the allowlist lacks gets one line, not a traceback;
+        # such commands should open the file with State.local_vault().
+        raise NotThroughCompanion(
+            f"this command needs the vault file itself ({name}), not the running companion: "
+            "run 'otpc lock', then run it again with --password-stdin or OTPC_PASSWORD"
+        )
+
     def __init__(self, vault_path: Path):
         self.path = Path(vault_path)
 
     def _call(self, method: str, timeout: float = TIMEOUT, **args) -> object:
-        request = {"op": "vault", "method": method,
+        request = {"op": "vault", "vault": str(self.path), "method": method,
                    "args": {k: v for k, v in args.items() if v is not None}}
         reply = call(self.path, request, timeout=timeout)
         if reply is None:

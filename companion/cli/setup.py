@@ -64,7 +64,7 @@ def passwd(state: State, kdf_ms: int | None, force: bool) -> None:
 
     The current password comes first (prompt, --password-stdin's first line or OTPC_PASSWORD),
     then the new one (prompt, the next stdin line or OTPC_NEW_PASSWORD)."""
-    vault = state.vault()
+    vault = state.local_vault()  # keys and slots: the file itself, never through a companion
     if vault.is_locked:
         raise UserError("the vault is locked")
     password = _new_password(state, first=False)
@@ -82,7 +82,7 @@ def keyring_group() -> None:
 @pass_state
 def enable(state: State) -> None:
     """Add a key slot whose key lives in the OS keyring."""
-    vault = state.vault()
+    vault = state.local_vault()  # keys and slots: the file itself, never through a companion
     vault.enable_keyring()
     console().print("Keyring unlock enabled: this account's OS keyring can now open the vault.", soft_wrap=True)
 
@@ -91,7 +91,7 @@ def enable(state: State) -> None:
 @pass_state
 def disable(state: State) -> None:
     """Remove the keyring key slot (and its key from the keyring)."""
-    vault = state.vault()
+    vault = state.local_vault()  # keys and slots: the file itself, never through a companion
     vault.disable_keyring()
     console().print("Keyring unlock disabled: the master password is needed again.", soft_wrap=True)
 
@@ -103,7 +103,7 @@ def keyring_status(state: State, as_json: bool) -> None:
     """Whether keyring unlock is enabled for this vault."""
     from companion.cli.common import emit_json
 
-    enabled = bool(state.vault(unlock=False).keyring_enabled)
+    enabled = bool(state.local_vault(unlock=False).keyring_enabled)
     if as_json:
         emit_json({"keyring_enabled": enabled})
     else:

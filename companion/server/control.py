@@ -16,7 +16,7 @@ import time
 from companion.errors import UserError, to_reply
 from companion.otp_input import check_code_time
 from companion.paths import control_socket_path, ensure_private_dir, is_private_dir
-from companion.resolve import resolve_entry
+from companion.resolve import find_entry
 from companion.server import vault_ops
 from companion.server.clients import UNCHANGED
 from companion.server.pairing import display_code
@@ -50,15 +50,18 @@ def _text(request: dict, name: str, *, optional: bool = False) -> str | None:
 def handle(companion, request: dict) -> dict:
     """Run one control request; raises UserError subclasses for refusals."""
     op = request.get("op")
-    if op == "status":
-        return companion.status()
+    meant = request.get("vault")  # the vault the client means (OTPC_SOCKET could point elsewhere)
+    if isinstance(meant, str) and os.path.realpath(meant) != os.path.realpath(companion.vault_path):
+        raise UserError(f"the companion on this control socket serves {companion.vault_path}, "
+                        f"not {meant} (check OTPC_SOCKET and --vault); nothing was done")
+    if op == "status":  # the vault path lets a client check it reached the companion of its vault
+        return {**companion.status(), "vault": str(companion.vault_path)}
     if op == "code":
         vault = companion.unlocked_vault()
         at = request.get("at")
         if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
             raise UserError("'at' must be a number")
-        entry = resolve_entry(vault.entries(), _text(request, "entry"),
-                              exact=request.get("exact") is True)
+        entry = find_entry(vault, _text(request, "entry"), exact=request.get("exact") is True)
         check_code_time(entry.otp.type if entry.otp else "", at)
         result = vault.code(entry, at=at, actor="cli")
         return {**result.public(), "entry_id": entry.id, "entry": entry.ref}

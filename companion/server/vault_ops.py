@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from companion.errors import UserError
 from companion.otp import OtpParams
 from companion.otp_input import check_code_time
-from companion.resolve import resolve_entry
+from companion.resolve import find_entry
 
 ACTOR = "cli"
 TEXT, FLAG, NUMBER, WHOLE, TEXTS, OBJECT, OBJECTS = (
@@ -88,12 +88,11 @@ def entry_json(e) -> dict:
 
 
 def _find_entry(vault, ref=None, exact=False, customer=None, title=None):
-    return entry_json(resolve_entry(vault.entries(), ref, exact=exact, customer=customer,
-                                    title=title))
+    return entry_json(find_entry(vault, ref, exact=exact, customer=customer, title=title))
 
 
 def _code(vault, ref, at=None):
-    entry = resolve_entry(vault.entries(), ref, exact=True)
+    entry = find_entry(vault, ref, exact=True)
     check_code_time(entry.otp.type if entry.otp else "", at)
     return {**vault.code(entry, at=at, actor=ACTOR).public(), "entry_id": entry.id}
 

@@ -194,3 +194,28 @@ def test_another_local_user_cannot_use_the_socket(served, tmp_path):
         for p, mode in modes.items():
             p.chmod(mode)
     assert ask(served.vault, {"op": "status"})["ok"] is True  # the owner still gets through
+
+
+def test_password_and_keyring_commands_use_the_file_even_with_a_companion(served):
+    """passwd and keyring re-key the file itself: they never go through the companion (no method
+    for them exists there) and ask for the current password as before."""
+    assert "Keyring unlock is disabled" in served.run("keyring", "status").out
+    r = no_password(served, "passwd")
+    assert r.code == 1 and "no password" in one_line_error(r)
+    r = served.run("passwd", env={"OTPC_NEW_PASSWORD": "a new and long master password"})
+    assert r.code == 0, r.err
+    # The companion keeps serving (the master key is the same; only its wrapping changed).
+    assert no_password(served, "code", "Acme/Mail", "--at", "59").out == "94287082\n"
+
+
+def test_a_companion_of_another_vault_is_never_used(served, tmp_path):
+    """OTPC_SOCKET pointing at the companion of another vault: refused, nothing done to either."""
+    other = tmp_path / "other" / "vault.sqlite"
+    r = served.run("--vault", str(other), "customer", "add", "Intruder",
+                   env={"OTPC_PASSWORD": None})
+    # (--vault given twice: the last one wins, as click does)
+    assert r.code == 1 and "serves" in one_line_error(r) and "not " in one_line_error(r)
+    names = [c["name"] for c in json.loads(no_password(served, "customer", "list", "--json").out)]
+    assert "Intruder" not in names
+    r = served.run("--vault", str(other), "code", "Acme/Mail", env={"OTPC_PASSWORD": None})
+    assert r.code == 1 and "serves" in one_line_error(r)  # the stdlib fast path checks it too
