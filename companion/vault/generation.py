@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 
 from companion import crypto
 from companion.errors import VaultCorrupt
 from companion.vault import keys
 from companion.vault.seen import SeenStore
 from companion.vault.store import Store
-
-log = logging.getLogger("otpc.vault")
 
 STATE_KEY = "state"
 MODULUS = 1 << 512
@@ -114,14 +111,17 @@ class Generation:
         self.seen.use_keyring = bool(
             self.store.query("SELECT 1 FROM key_slots WHERE kind = ? LIMIT 1", (keys.SLOT_KEYRING,))
         )
-        generation, sealed_digest, sealed_slots = self.read_state()
+        # The memory first: it is written only after a commit, so a file read after it holds at
+        # least that generation unless it was really rolled back (another process may be writing).
         seen = self.seen.load()
         last = max(seen.generation, self.known)
-        actual = self.digest_of_file()
+        with self.store.read():  # one snapshot of state and rows
+            generation, sealed_digest, sealed_slots = self.read_state()
+            actual, slots = self.digest_of_file(), self.slots_digest()
         problem = None
         if generation < last:
             problem = f"vault rolled back: generation {generation}, last seen {last}"
-        elif actual != sealed_digest or sealed_slots != self.slots_digest():
+        elif actual != sealed_digest or sealed_slots != slots:
             what = "records" if actual != sealed_digest else "key slots"
             problem = (
                 f"vault rolled back or tampered with: its {what} do not match its sealed "
