@@ -58,9 +58,15 @@ def init(state: State, kdf_ms: int, force: bool) -> None:
 @click.option("--kdf-ms", type=click.IntRange(1, 60_000), default=None,
               help=KDF_MS_HELP.replace("Default 500.", "Default: keep the current cost."))
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@click.option("--rotate-keys", is_flag=True,
+              help="Also replace every key: a new master key and new customer keys, every record "
+              "re-encrypted, the old keys erased from the file. Use it when a key may have leaked "
+              "(a compromised machine that had the vault unlocked, a leaked keyring item or copy "
+              "of the file together with the password).")
 @pass_state
-def passwd(state: State, kdf_ms: int | None, force: bool) -> None:
-    """Change the master password (rewraps the master key; records are not re-encrypted).
+def passwd(state: State, kdf_ms: int | None, force: bool, rotate_keys: bool) -> None:
+    """Change the master password (rewraps the master key; records are not re-encrypted, unless
+    --rotate-keys).
 
     The current password comes first (prompt, --password-stdin's first line or OTPC_PASSWORD),
     then the new one (prompt, the next stdin line or OTPC_NEW_PASSWORD)."""
@@ -69,8 +75,38 @@ def passwd(state: State, kdf_ms: int | None, force: bool) -> None:
         raise UserError("the vault is locked")
     password = _new_password(state, first=False)
     check_new_password(password, force=force)
-    vault.change_password(password, kdf_ms=kdf_ms)
-    console().print("Master password changed.", soft_wrap=True)
+    if not rotate_keys:
+        vault.change_password(password, kdf_ms=kdf_ms)
+        console().print("Master password changed.", soft_wrap=True)
+        return
+    companion_locked = _lock_running_companion(state)  # it holds the old master key
+    from companion.server.clients import KEY_PURPOSE, reseal_after_key_rotation
+
+    old_clients_key = vault.derive_key(KEY_PURPOSE)
+    compacted = vault.rotate_keys(password, kdf_ms=kdf_ms)
+    # the paired browsers' file is MACed under a key derived from the master key (issue 9 #6)
+    reseal_after_key_rotation(state.path, old_clients_key, vault.derive_key(KEY_PURPOSE))
+    console().print(
+        "Master password changed and every key rotated: the old master key, customer keys and "
+        "key slots open nothing in this file any more.", soft_wrap=True
+    )
+    if not compacted:
+        console().print(
+            "Another process kept the file from being compacted: old (now useless) pages may "
+            "remain until it closes; run 'otpc passwd --rotate-keys' again to be sure.",
+            soft_wrap=True,
+        )
+    if companion_locked:
+        console().print("The running companion was locked: unlock it again ('otpc unlock').",
+                        soft_wrap=True)
+
+
+def _lock_running_companion(state: State) -> bool:
+    """A running companion holds the old master key: lock it first, so it unlocks anew."""
+    from companion.cli.control import ask
+
+    reply = ask(state.path, {"op": "lock"})
+    return isinstance(reply, dict) and bool(reply.get("ok"))
 
 
 @click.group(name="keyring")

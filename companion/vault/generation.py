@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 
 from companion import crypto
 from companion.errors import VaultCorrupt
 from companion.vault import keys
 from companion.vault.seen import SeenStore
 from companion.vault.store import Store
-
-log = logging.getLogger("otpc.vault")
 
 STATE_KEY = "state"
 MODULUS = 1 << 512
@@ -63,25 +60,37 @@ class Generation:
     def _aad(self) -> bytes:
         return keys.aad(self.vault_id, STATE_KEY)
 
-    def read_state(self) -> tuple[int, int]:
-        """(generation, records digest) as sealed in the file."""
+    def read_state(self) -> tuple[int, int, str]:
+        """(generation, records digest, key slots digest) as sealed in the file."""
         rows = self.store.query("SELECT value FROM meta WHERE key = ?", (STATE_KEY,))
         if not rows:
             raise VaultCorrupt(f"{self.store.path}: the vault's sealed generation is missing")
         try:
             data = json.loads(crypto.unseal(self._need(), bytes.fromhex(rows[0][0]), self._aad()))
-            return int(data["generation"]), int(data["records"], 16)
+            return int(data["generation"]), int(data["records"], 16), str(data["slots"])
         except (ValueError, KeyError, TypeError, crypto.DecryptError):
             raise VaultCorrupt(
                 f"{self.store.path}: the vault's sealed generation is damaged or was tampered with"
             ) from None
 
     def write_state(self, generation: int, digest: int) -> None:
-        plain = json.dumps({"generation": generation, "records": f"{digest:0128x}"}).encode()
+        plain = json.dumps(
+            {"generation": generation, "records": f"{digest:0128x}", "slots": self.slots_digest()}
+        ).encode()
         blob = crypto.seal(self._need(), plain, self._aad())
         self.store.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (STATE_KEY, blob.hex())
         )
+
+    def slots_digest(self) -> str:
+        """SHA-256 over the key slots (few rows, hashed whole): an old slot put back, say the slot
+        of a password since changed, does not match."""
+        h = hashlib.sha256()
+        for row in self.store.query("SELECT id, kind, params, wrapped FROM key_slots ORDER BY id"):
+            for part in row:
+                data = part if isinstance(part, bytes) else str(part).encode()
+                h.update(len(data).to_bytes(4, "big") + data)
+        return h.hexdigest()
 
     def digest_of_file(self) -> int:
         rows = self.store.query("SELECT kind, id, version, sealed FROM records")
@@ -102,16 +111,20 @@ class Generation:
         self.seen.use_keyring = bool(
             self.store.query("SELECT 1 FROM key_slots WHERE kind = ? LIMIT 1", (keys.SLOT_KEYRING,))
         )
-        generation, sealed_digest = self.read_state()
+        # The memory first: it is written only after a commit, so a file read after it holds at
+        # least that generation unless it was really rolled back (another process may be writing).
         seen = self.seen.load()
         last = max(seen.generation, self.known)
-        actual = self.digest_of_file()
+        with self.store.read():  # one snapshot of state and rows
+            generation, sealed_digest, sealed_slots = self.read_state()
+            actual, slots = self.digest_of_file(), self.slots_digest()
         problem = None
         if generation < last:
             problem = f"vault rolled back: generation {generation}, last seen {last}"
-        elif actual != sealed_digest:
+        elif actual != sealed_digest or sealed_slots != slots:
+            what = "records" if actual != sealed_digest else "key slots"
             problem = (
-                f"vault rolled back or tampered with: its records do not match its sealed "
+                f"vault rolled back or tampered with: its {what} do not match its sealed "
                 f"generation {generation} (a row restored from an older copy, changed or removed)"
             )
         self.hotp_floor = dict(seen.hotp)
@@ -156,7 +169,7 @@ class Generation:
         processes never write the same one). A file older than one we saw is refused."""
         assert self.store.in_write, "generations change only inside Store.write()"
         if self._pending is None:
-            generation, digest = self.read_state()
+            generation, digest, _slots = self.read_state()
             if generation < self.known:
                 raise VaultCorrupt(
                     f"{self.store.path}: vault rolled back: generation {generation}, "

@@ -16,6 +16,7 @@ import logging
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 log = logging.getLogger("otpc.vault")
@@ -60,7 +61,7 @@ class SeenStore:
         self.vault_id = vault_id
         self.use_keyring = False  # set while the vault has a keyring slot
 
-    @property
+    @cached_property
     def path(self) -> Path:
         from companion.paths import state_dir
 

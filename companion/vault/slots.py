@@ -58,17 +58,20 @@ class Slots:
     def replace_password(self, master: bytes, new_password: str, kdf_ms: int | None) -> None:
         """A new password slot for the same master key; records are not touched."""
         check_password(new_password)
-        if kdf_ms is None:  # keep the current cost, with a fresh salt
-            old = keys.password_slot_kdf(self.rows(keys.SLOT_PASSWORD)[0][1])
-            kdf = replace(old, salt=crypto.random_key()[:16])
-        else:
-            kdf = kdf_for(kdf_ms)
-        slot = keys.make_password_slot(self.vault_id, master, new_password, kdf)
+        slot = keys.make_password_slot(self.vault_id, master, new_password, self.next_kdf(kdf_ms))
         with self.store.write():
             self.store.execute("DELETE FROM key_slots WHERE kind = ?", (keys.SLOT_PASSWORD,))
             self.insert(slot)
             self.gen.begin()
         self.store.checkpoint_truncate()  # the old slot must not stay openable from the WAL
+
+    def next_kdf(self, kdf_ms: int | None) -> crypto.Argon2Params:
+        """Argon2id for a new password slot: tuned anew to `kdf_ms`, or (None) the current cost
+        with a fresh salt."""
+        if kdf_ms is not None:
+            return kdf_for(kdf_ms)
+        old = keys.password_slot_kdf(self.rows(keys.SLOT_PASSWORD)[0][1])
+        return replace(old, salt=crypto.random_key()[:16])
 
     def add_keyring(self, master: bytes) -> None:
         if not self.rows(keys.SLOT_KEYRING):

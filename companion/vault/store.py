@@ -292,6 +292,18 @@ class Store:
 
     # -- secure deletion -------------------------------------------------------------------------
 
+    def compact(self) -> bool:
+        """VACUUM (rebuild the file: no free page keeps an old ciphertext or wrapped key), then
+        truncate the WAL. False if another process kept either from completing."""
+        self.conn.execute("PRAGMA busy_timeout = 2000")
+        try:
+            self.conn.execute("VACUUM")
+        except sqlite3.OperationalError:
+            return False  # busy: a reader holds the file; the rotation itself is committed
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return self.checkpoint_truncate()
+
     def checkpoint_truncate(self, attempts: int = 20) -> bool:
         """Copy the WAL into the main file and truncate it, so deleted ciphertexts survive nowhere.
 

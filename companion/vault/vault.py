@@ -1,43 +1,37 @@
 """The Vault API everyone else calls: create/open/unlock/lock, CRUD, search, codes, audit.
 
-Sealing and caching live in records.py, key slots in keys.py, SQLite in store.py; this module
-decides what may happen (names unique per customer, OTP removal erased for good, HOTP counters
-durable before a code is shown, every reveal audited).
+Sealing and caching live in records.py, key slots in keys.py and slots.py, SQLite in store.py,
+rollback detection in generation.py, key rotation in rotate.py, the OTP methods in otps.py; this
+module decides what may happen (names unique per customer, every reveal audited).
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from companion import crypto
-from companion import otp as otpmath
 from companion.errors import NotFound, UserError, VaultCorrupt
-from companion.otp import OtpParams
-from companion.vault import keys, migrate, sites
+from companion.vault import keys, migrate, rotate, sites
 from companion.vault.generation import Generation
-from companion.vault.model import (
-    AuditEvent,
-    CodeResult,
-    Customer,
-    Entry,
-    OtpSummary,
-    otp_content,
-    otp_from_content,
-)
+from companion.vault.model import AuditEvent, Customer, Entry, OtpSummary, otp_content
+from companion.vault.otps import OtpMethods
 from companion.vault.records import CUSTOMER, ENTRY, OTP, Records
 from companion.vault.slots import Slots, check_password, kdf_for
 from companion.vault.store import FORMAT_VERSION, Store, now
 from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, shown
 
+if TYPE_CHECKING:
+    from companion.otp import OtpParams
+
 ENTRY_FIELDS = {"title", "username", "password", "urls", "notes", "tags"}
 
 
-class Vault:
+class Vault(OtpMethods):
     def __init__(self, store: Store):
         self.store = store
         self.path = store.path
@@ -179,20 +173,12 @@ class Vault:
 
     def rotate_customer_key(self, ref: str) -> int:
         """Give a customer a fresh data key (the next epoch) and re-seal its records under it."""
-        cust = self.customer(ref)
-        old = self._r.epoch[cust.id]
-        with self.store.write():
-            rows = [(kind, self._r.of_kind(kind, cust.id)) for kind in (CUSTOMER, ENTRY, OTP)]
-            self._r.new_customer_key(cust.id, old + 1)
-            for kind, records in rows:
-                for rid, cid, created, _updated, content in records:
-                    self._r.put(kind, rid, cid, content, created=created)
-            self.store.execute(
-                "DELETE FROM customer_keys WHERE customer_id = ? AND epoch <= ?", (cust.id, old)
-            )
-        self._r.load_customer_keys()
-        self.store.checkpoint_truncate()
-        return old + 1
+        return rotate.rotate_customer_key(self, ref)
+
+    def rotate_keys(self, new_password: str, *, kdf_ms: int | None = None) -> bool:
+        """New master key, customer keys and slots; everything re-sealed; old keys erased
+        (rotate.py). False if another process kept the file from being compacted."""
+        return rotate.rotate_all_keys(self, new_password, kdf_ms)
 
     # -- customers -------------------------------------------------------------------------------
 
@@ -342,6 +328,7 @@ class Vault:
             if otp is not None:
                 self._r.put(OTP, eid, cust.id, otp_content(otp))
                 self._r.append_audit("otp_set", replace(entry, id=eid), actor)
+                self._gen.hotp_reset(eid, otp.counter if otp.type == "hotp" else None)
         return self.entry(eid)
 
     def update_entry(self, ref: str, **fields) -> Entry:
@@ -381,118 +368,6 @@ class Vault:
                 self._r.append_audit("otp_remove", entry, actor, "entry removed")
                 self._gen.hotp_reset(entry.id, None)
         self.store.checkpoint_truncate()
-
-    # -- OTP ---------------------------------------------------------------------------------------
-
-    def set_otp(self, ref: str, params: OtpParams, *, actor: str = "cli") -> Entry:
-        entry = self.entry(ref)
-        params = params.checked()
-        if not params.secret:
-            raise UserError("an OTP needs a secret")
-        with self.store.write():
-            self._r.put(OTP, entry.id, entry.customer_id, otp_content(params))
-            self._r.put(
-                ENTRY,
-                entry.id,
-                entry.customer_id,
-                replace(entry, otp=OtpSummary.of(params)).content(),
-                created=entry.created,
-            )
-            self._r.append_audit("otp_set", entry, actor)
-            self._gen.hotp_reset(entry.id, params.counter if params.type == "hotp" else None)
-        if entry.has_otp:
-            self.store.checkpoint_truncate()  # the replaced secret must not linger in the WAL
-        return self.entry(entry.id)
-
-    def remove_otp(self, ref: str, *, actor: str = "cli") -> bool:
-        """Erase an entry's OTP secret for good: the row is deleted with secure_delete on, then the
-        WAL is checkpointed and truncated. Returns False if another process kept the WAL from being
-        truncated (the secret is then out of the live file, but old WAL frames may still hold it)."""
-        entry = self.entry(ref)
-        if not entry.has_otp:
-            raise UserError(f"entry {shown(entry.ref)} has no OTP")
-        with self.store.write():
-            self._r.delete("kind = ? AND id = ?", (OTP, entry.id))
-            self._r.put(
-                ENTRY,
-                entry.id,
-                entry.customer_id,
-                replace(entry, otp=None).content(),
-                created=entry.created,
-            )
-            self._r.append_audit("otp_remove", entry, actor)
-            self._gen.hotp_reset(entry.id, None)
-        return self.store.checkpoint_truncate()
-
-    def _params(self, entry: Entry) -> tuple[OtpParams, int]:
-        row = self._r.get(OTP, entry.id)
-        if row is None:
-            # Called inside a write: this entry record is current. If it names an OTP whose record
-            # is gone, the file was tampered with or damaged (not just "no OTP").
-            current = self._r.get(ENTRY, entry.id)
-            if current is not None and current[2].get("otp"):
-                raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is missing")
-            raise UserError(f"entry {shown(entry.ref)} has no OTP")
-        try:
-            params = otp_from_content(row[2]).checked()
-        except (TypeError, KeyError, UserError):
-            raise VaultCorrupt(f"{self.path}: otp record {entry.id[:8]} is malformed") from None
-        floor = self._gen.hotp_floor.get(entry.id, 0)
-        if params.type == "hotp" and params.counter < floor:
-            # A row from an older copy (a rollback accepted): its codes were handed out already.
-            params = replace(params, counter=floor)
-        return params, row[1]
-
-    def code(self, ref: str | Entry, *, at: float | None = None, actor: str = "cli") -> CodeResult:
-        """The current code, audited. HOTP: counter+1 is on disk before the code is returned.
-        `ref` may be an Entry just looked up (the companion does, to check a client's scope)."""
-        entry = ref if isinstance(ref, Entry) else self.entry(ref)
-        if not entry.has_otp:
-            raise UserError(f"entry {shown(entry.ref)} has no OTP")
-        if entry.otp.type == "hotp" and self.store.in_write:
-            # A batch that rolled back would rewind the counter and show this code again.
-            raise UserError("HOTP codes cannot be taken inside a batch")
-        server_time = time.time()
-        when = server_time if at is None else float(at)
-        with self.store.write(durable=entry.otp.type == "hotp"):
-            params, created = self._params(entry)
-            value = otpmath.code(params, when)
-            counter = None
-            if params.type == "hotp":
-                counter = params.counter
-                advanced = otp_content(replace(params, counter=counter + 1))
-                self._r.put(OTP, entry.id, entry.customer_id, advanced, created=created)
-                self._gen.hotp_used(entry.id, counter + 1)
-            self._r.append_audit("code", entry, actor)
-        return CodeResult(
-            code=value,
-            type=params.type,
-            period=0 if params.type == "hotp" else otpmath.period_of(params),
-            remaining=otpmath.remaining(params, when),
-            valid_until=otpmath.valid_until(params, when),
-            server_time=server_time,
-            counter=counter,
-            digits=len(value),
-        )
-
-    def reveal_password(self, ref: str, *, actor: str = "cli") -> str:
-        entry = self.entry(ref)
-        with self.store.write():
-            self._r.append_audit("password", entry, actor)
-        return entry.password
-
-    def otp_params(self, ref: str, *, actor: str = "cli", reason: str = "export") -> OtpParams:
-        """The full secret, for exporters and `otpc otp qr` only (never over HTTP); audited."""
-        entry = self.entry(ref)
-        with self.store.write():
-            params, _ = self._params(entry)
-            self._r.append_audit(reason, entry, actor)
-        return params
-
-    def all_otp_params(self) -> dict[str, OtpParams]:
-        """Entry id → params of every OTP (for import duplicate checks; not shown to anyone)."""
-        self._r.need()
-        return {rid: otp_from_content(c) for rid, _cid, _cr, _up, c in self._r.of_kind(OTP)}
 
     @contextmanager
     def batch(self) -> Iterator[Vault]:

@@ -216,6 +216,21 @@ def test_a_password_change_moves_the_generation(hotp_vault, tmp_path):
         v.unlock(PASSWORD)
 
 
+def test_an_old_password_slot_put_back_alone_is_detected(hotp_vault, tmp_path):
+    """After a password change (the old one leaked), the old slot row put back with SQL would let
+    the old password in: the sealed slots digest does not match it."""
+    path = hotp_vault.path
+    old_slot = sql(path, "SELECT * FROM key_slots")
+    hotp_vault.change_password("a new password")
+    hotp_vault.close()
+    sql(path, "DELETE FROM key_slots")
+    for row in old_slot:
+        sql(path, "INSERT INTO key_slots VALUES (?, ?, ?, ?, ?)", row)
+    v = Vault.open(path)
+    with pytest.raises(VaultCorrupt, match="its key slots do not match"):
+        v.unlock(PASSWORD)
+
+
 def test_the_sealed_generation_cannot_be_edited_or_swapped(hotp_vault, tmp_path):
     path = hotp_vault.path
     hotp_vault.close()

@@ -104,8 +104,11 @@ def flip_dir(tmp_path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_every_byte_flip_is_detected_or_harmless(vault_path, flip_dir, memory_keyring, capsys):
+def test_every_byte_flip_is_detected_or_harmless(
+    vault_path, flip_dir, memory_keyring, capsys, monkeypatch
+):
     global _ORIGINAL, _EXPECTED, _WORKDIR
+    monkeypatch.setenv("OTPC_STATE_DIR", str(flip_dir / "state"))  # tmpfs too: written per flip
     v = Vault.create(vault_path, PASSWORD, kdf_ms=1)
     v.enable_keyring()
     v.add_customer("Acme", notes="HQ")

@@ -44,7 +44,7 @@ def run_until_killed(path: Path, start: int, rng: random.Random) -> list[str]:
             break  # the child died by itself: its stderr says why (checked below)
         buf += chunk
         if deadline is None and b"ready\n" in buf:
-            deadline = time.monotonic() + rng.uniform(0.0, 0.15)
+            deadline = time.monotonic() + rng.uniform(0.0, 0.3)
     assert deadline is not None, proc.stderr.read().decode()[-2000:]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
