@@ -137,11 +137,13 @@ def show(state: State, ref, reveal_password, as_json):
 @click.option("--notes", default=None)
 @click.option("--tag", "tags", multiple=True, help="Replaces all tags (repeatable).")
 @click.option("--customer", "customer_ref", default=None, help="Move to this customer.")
+@click.option("--group", default=None, help="Team entries: put it in this Password Access Group.")
+@click.option("--no-group", is_flag=True, help="Team entries: take it out of its group.")
 @PASSWORD_PROMPT
 @JSON
 @pass_state
 def edit(state: State, ref, title, username, urls, clear_urls, notes, tags, customer_ref,
-         password_prompt, as_json):
+         group, no_group, password_prompt, as_json):
     """Change an entry's fields; those not given stay as they are."""
     vault = state.vault()
     vault.entry(ref)  # resolve (and fail) before asking for a password
@@ -155,6 +157,7 @@ def edit(state: State, ref, title, username, urls, clear_urls, notes, tags, cust
         notes=notes,
         tags=tags or None,
         customer=customer_ref,
+        **({"group": "" if no_group else group} if group or no_group else {}),
     )
     if as_json:
         emit_json(e.public())

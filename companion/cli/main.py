@@ -25,6 +25,7 @@ COMMANDS = {
     "service": "companion.cli.service:service",
     "import": "companion.cli.transfer:import_cmd",
     "export": "companion.cli.transfer:export_cmd",
+    "team": "companion.cli.team:team",
 }
 
 

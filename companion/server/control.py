@@ -94,6 +94,10 @@ def handle(companion, request: dict) -> dict:
             customers = companion.resolve_customers(_refs(request.get("customers")))
         scope = Scope(current.write if write is None else bool(write), customers)
         return {"client": companion.clients.set_scope(ref, scope).public()}
+    if op == "team":  # otpc team … (server/team_ops.py)
+        from companion.server.team_ops import handle as team
+
+        return team(companion, request)
     raise UserError(f"unknown control op {op!r}")
 
 

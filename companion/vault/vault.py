@@ -78,7 +78,12 @@ class Vault:
 
     @classmethod
     def open(cls, path: str | Path) -> Vault:
-        return cls(Store.open(Path(path).expanduser().resolve()))
+        store = Store.open(Path(path).expanduser().resolve())
+        if cls is Vault:  # a vault may belong to a team: its entries join ours (docs/team.md)
+            from companion.team.teamvault import TeamVault
+
+            return TeamVault(store)
+        return cls(store)
 
     @property
     def is_locked(self) -> bool:
