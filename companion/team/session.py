@@ -212,7 +212,8 @@ class TeamSession:
                 self.store.put(T.STATEMENT, {f"{st.seq:08d}": statement_json(st)
                                              for st in self.replica.chain if st.seq > seq})
             self.mark_online()
-            self.info["problems"] = problems[-50:]
+            # refused rows stay listed (the cursor has moved past them): the last 50, once each
+            self.info["problems"] = list(dict.fromkeys(self.info.get("problems", []) + problems))[-50:]
             self.save_info()
         if changed or pushed:
             self.generation += 1
