@@ -171,9 +171,9 @@ def member_revoke(vault, member: str) -> dict:
     if access.member_by_name(session, member).fp == session.me.fingerprint:
         raise UserError("you cannot revoke yourself")
     result = access.revoke(session, member)
-    names = {e.otp_record or e.id: e.ref for e in vault.team_view().snapshot.entries.values()}
-    names.update({rid: names.get(c.get("entry"), rid[:8])
-                  for rid, (k, _u, c) in vault.team_view().records.items() if k == "otp"})
+    view = vault.team_view()
+    names = {e.id: e.ref for e in view.snapshot.entries.values()}
+    names.update({e.otp_record: e.ref for e in view.snapshot.entries.values() if e.otp_record})
     result["exposed"] = [names.get(rid, rid[:8]) for rid in result["exposed"]]
     return result
 

@@ -129,7 +129,10 @@ class TeamSession:
     def connect(self):
         """A connection as this member, or one line; an unreachable database marks us offline."""
         try:
-            conn = pgstore.connect(conninfo(self.info["conn"]))
+            # autocommit: each `conn.transaction()` is then a real transaction, never a savepoint
+            # inside an implicit one left open by a plain SELECT (whose writes would stay
+            # invisible, even to our own next pull, until the connection closed)
+            conn = pgstore.connect(conninfo(self.info["conn"]), autocommit=True)
         except UserError:
             self.mark_offline()
             raise
