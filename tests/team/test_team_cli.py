@@ -125,3 +125,25 @@ def test_concurrent_edits_keep_both(team):
     status = json.loads(bob.ok("team", "status", "--json"))
     assert len(status["conflicts"]) == 1
 
+
+
+def test_adopt_local_customers_and_irreversible_team_delete(team, pg):
+    founder, bob = team.founder, team.bob
+    founder.ok("customer", "add", "Private", "--local")
+    founder.ok("customer", "add", "Legacy", "--local")
+    founder.ok("entry", "add", "--customer", "Legacy", "--title", "Router")
+    founder.ok("otp", "set", "Legacy/Router", input=tc.SECRET_NEW + "\n")
+    founder.ok("team", "adopt", "Legacy")
+    bob.ok("team", "sync")
+    assert bob.code("Legacy/Router", AT) == tc.totp(tc.SECRET_NEW, AT)
+    assert not any(t.startswith("Private/") for t in bob.titles())
+    assert "Private" not in bob.ok("customer", "list")
+    # Bob (delete permission) removes a team entry: signed tombstones, no ciphertext left.
+    portal = json.loads(bob.ok("entry", "show", "CustB/Portal", "--json"))
+    bob.ok("entry", "rm", "CustB/Portal", "--yes")
+    founder.ok("team", "sync")
+    assert "CustB/Portal" not in founder.titles()
+    with tc.superuser(pg, team.db) as su:
+        rows = su.execute("SELECT kind, length(ciphertext) FROM otpc.records WHERE unit = %s"
+                          " AND kind <> 'customer'", (portal["customer_id"] + "/",)).fetchall()
+    assert sorted(rows) == [("tombstone", 0), ("tombstone", 0)]  # the entry and its secret
