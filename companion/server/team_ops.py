@@ -52,6 +52,7 @@ async def sync_forever(companion) -> None:
     """Sync rounds on wake-ups and every RETRY_SECONDS, while unlocked and in a team."""
     wake, stop = threading.Event(), threading.Event()
     listener: threading.Thread | None = None
+    last_error = None  # logged once, not every round while the database stays away
     try:
         while True:
             vault = companion.vault
@@ -59,8 +60,13 @@ async def sync_forever(companion) -> None:
             if session is not None and session.info.get("status") in ("member", "pending"):
                 try:
                     session.sync()
+                    if last_error is not None:
+                        log.info("team sync: connected again")
+                    last_error = None
                 except UserError as exc:
-                    log.info("team sync: %s", exc)
+                    if str(exc) != last_error:
+                        log.info("team sync: %s", exc)
+                    last_error = str(exc)
                 except Exception:  # noqa: BLE001 - keep the companion up; details to the log
                     log.exception("team sync failed")
                 if listener is None or not listener.is_alive():
