@@ -57,6 +57,7 @@ class TeamSession:
     replica: Replica
     outbox: Outbox
     audit_queue: dict[str, dict] = field(default_factory=dict)
+    saved_keys: set = field(default_factory=set)  # unit keys already sealed in the vault
     generation: int = 0  # bumped whenever what the view shows may have changed
 
     # -- loading and saving ----------------------------------------------------------------------
@@ -87,7 +88,8 @@ class TeamSession:
         for qid, row in sorted(tstore.load(T.OUTBOX).items()):
             outbox.add(Edit.from_json({**row, "queue_id": qid}))
         me = MemberKeys.from_private_json(info["keys"])
-        return cls(tstore, info, me, replica, outbox, tstore.load(T.AUDIT_QUEUE))
+        return cls(tstore, info, me, replica, outbox, tstore.load(T.AUDIT_QUEUE),
+                   set(replica.unit_keys))
 
     def save_info(self) -> None:
         self.info.update(statement_seq=self.replica.statement_seq, cursor=self.replica.cursor,
@@ -110,6 +112,7 @@ class TeamSession:
             self.store.delete(T.RECORD, gone)
 
     def _save_keys(self, keys) -> None:
+        self.saved_keys |= set(keys)
         self.store.put(T.UNIT_KEY, {f"{u}|{e}": {"unit": u, "epoch": e,
                                                   "key": self.replica.unit_keys[(u, e)].hex()}
                                      for u, e in keys})
@@ -195,7 +198,6 @@ class TeamSession:
             self.store.delete(T.OUTBOX, sorted(landed))
         versions = dict(self.replica.versions)
         contents = set(self.replica.contents)
-        keys = set(self.replica.unit_keys)
         seq = self.replica.statement_seq
         try:
             problems = pull(conn, self.me, self.replica)
@@ -210,7 +212,8 @@ class TeamSession:
         self._flush_audit(conn)
         with self.store.store.write():
             self._save_records(changed)
-            self._save_keys(set(self.replica.unit_keys) - keys)
+            # keys made here (a new customer, a rotation) or opened from grants this round
+            self._save_keys(set(self.replica.unit_keys) - self.saved_keys)
             if self.replica.statement_seq != seq:
                 self.store.put(T.STATEMENT, {f"{st.seq:08d}": statement_json(st)
                                              for st in self.replica.chain if st.seq > seq})
