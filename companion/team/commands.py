@@ -240,4 +240,9 @@ def run(vault, cmd: str, args: dict) -> dict:
         inspect.signature(op).bind(vault, **args)
     except TypeError:
         raise UserError(f"bad arguments for team command {cmd!r}") from None
-    return op(vault, **args)
+    from companion.team.units import TeamCryptoError
+
+    try:
+        return op(vault, **args)
+    except TeamCryptoError as exc:  # a statement the chain refuses, a row that fails to verify
+        raise UserError(f"refused: {exc}") from None

@@ -180,7 +180,7 @@ def join(tstore: T.TeamStore, token: str) -> TeamSession:
     from psycopg import sql
 
     try:
-        conn = psycopg.connect(conninfo(data["conn"]), connect_timeout=5)
+        conn = psycopg.connect(conninfo(data["conn"]), connect_timeout=5, autocommit=True)
     except psycopg.OperationalError as exc:
         if "authentication failed" in str(exc) or "expired" in str(exc):
             raise UserError("the database refused this invitation: it was used already, has "
