@@ -70,10 +70,14 @@ def build(session) -> TeamView:
         return TeamView(Snapshot({}, {}), otps, {})
     role = state.roles.get(state.members[fp].role)
 
+    by_unit: dict[tuple[str, str], tuple[str, ...]] = {}
+
     def can(customer: str, group: str) -> tuple[str, ...]:
-        if role is None or not state.reaches(fp, customer, group):
-            return ()
-        return tuple(p for p in role.can)
+        key = (customer, group)
+        if key not in by_unit:  # once per unit, not once per record
+            reach = role is not None and state.reaches(fp, customer, group)
+            by_unit[key] = tuple(sorted(role.can)) if reach else ()
+        return by_unit[key]
 
     for rid, (kind, unit, content, _v) in records.items():
         customer, group = unit.partition("/")[::2]
