@@ -11,6 +11,7 @@ import logging
 import threading
 
 from companion.errors import UserError
+from companion.vault.team_store import has_team
 
 log = logging.getLogger("otpc.server")
 
@@ -23,8 +24,6 @@ def handle(companion, request: dict) -> dict:
     from companion.team.commands import run
 
     vault = companion.unlocked_vault()
-    if not hasattr(vault, "team"):
-        raise UserError("this companion has no team support")
     cmd, args = request.get("cmd"), request.get("args") or {}
     if not isinstance(cmd, str):
         raise UserError("missing 'cmd'")
@@ -56,6 +55,10 @@ async def sync_forever(companion) -> None:
     try:
         while True:
             vault = companion.vault
+            if not vault.is_locked and not hasattr(vault, "team") and has_team(vault.store):
+                from companion.team.teamvault import TeamVault
+
+                TeamVault.upgrade(vault)  # `otpc team join` ran beside us, in another process
             session = vault.team() if hasattr(vault, "team") and not vault.is_locked else None
             if session is not None and session.info.get("status") in ("member", "pending"):
                 try:

@@ -12,11 +12,15 @@ from companion.team.view import TeamCustomer
 
 
 def _session(vault):
-    return vault.need_team()
+    from companion.team.teamvault import TeamVault
+
+    return TeamVault.upgrade(vault).need_team()
 
 
 def _no_team_yet(vault) -> None:
-    if vault.team() is not None:
+    from companion.team.teamvault import TeamVault
+
+    if TeamVault.upgrade(vault).team() is not None:
         raise UserError("this vault belongs to a team already (otpc team status)")
 
 
@@ -236,6 +240,9 @@ def run(vault, cmd: str, args: dict) -> dict:
         raise UserError(f"unknown team command {cmd!r}")
     import inspect
 
+    from companion.team.teamvault import TeamVault
+
+    vault = TeamVault.upgrade(vault)
     try:
         inspect.signature(op).bind(vault, **args)
     except TypeError:

@@ -27,6 +27,15 @@ class TeamVault(Vault):
         self._team_version: int | None = None
         self._view: tuple[tuple, TeamView] | None = None
 
+    @classmethod
+    def upgrade(cls, vault: Vault) -> TeamVault:
+        """The same open vault (keys, caches, store) as a TeamVault: for `otpc team create|join`
+        on a vault that `Vault.open` returned as a plain one (no team then)."""
+        if not isinstance(vault, cls):
+            vault.__class__ = cls
+            vault._team, vault._team_version, vault._view = None, None, None
+        return vault
+
     # -- the session -----------------------------------------------------------------------------
 
     def team_store(self) -> T.TeamStore:

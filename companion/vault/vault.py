@@ -79,7 +79,9 @@ class Vault:
     @classmethod
     def open(cls, path: str | Path) -> Vault:
         store = Store.open(Path(path).expanduser().resolve())
-        if cls is Vault:  # a vault may belong to a team: its entries join ours (docs/team.md)
+        from companion.vault.team_store import has_team
+
+        if cls is Vault and has_team(store):  # a team member's: its entries join ours (team.md)
             from companion.team.teamvault import TeamVault
 
             return TeamVault(store)
