@@ -148,7 +148,7 @@ def remove_entry(session, view, entry: TeamEntry) -> None:
     _after_write(session)
 
 
-def adopt_records(session, customer, entries, otps) -> list[tuple[str, str, dict]]:
+def adopt_records(customer, entries, otps) -> list[tuple[str, str, dict]]:
     """The records that move a local customer (with its entries and OTP secrets) into the team."""
     records = [("customer", customer.id, {"name": customer.name, "notes": customer.notes})]
     for e in entries:
