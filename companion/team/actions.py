@@ -31,7 +31,11 @@ def need(entry: TeamEntry, permission: str) -> None:
 
 
 def _after_write(session) -> None:
-    """Push now if the database answers; offline, the edit stays queued (status shows it)."""
+    """Push now if the database answers; offline, the edit stays queued (status shows it).
+    Inside a batch (an import) the push waits for the batch to commit (TeamVault.batch): a
+    batch that rolls back must not have sent anything."""
+    if session.store.store.in_write:
+        return
     try:
         session.sync()
     except UserError:

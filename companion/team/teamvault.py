@@ -8,7 +8,8 @@ what the member's role does not allow raises Forbidden (exit 6, HTTP 403).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from companion.errors import Forbidden, NotFound, UserError
@@ -26,6 +27,22 @@ class TeamVault(Vault):
         self._team = None
         self._team_version: int | None = None
         self._view: tuple[tuple, TeamView] | None = None
+        store.on_rollback.append(self._forget_team)
+
+    def _forget_team(self) -> None:
+        """A write rolled back: queued edits made inside it are gone from the file, so the session
+        is read again rather than pushing what was never saved."""
+        self._team, self._team_version, self._view = None, None, None
+
+    @contextmanager
+    def batch(self) -> Iterator[Vault]:
+        with super().batch() as vault:
+            yield vault
+        session = self.team()
+        if session is not None and session.outbox.pending:
+            from companion.team.actions import _after_write
+
+            _after_write(session)
 
     @classmethod
     def upgrade(cls, vault: Vault) -> TeamVault:
@@ -33,7 +50,8 @@ class TeamVault(Vault):
         on a vault that `Vault.open` returned as a plain one (no team then)."""
         if not isinstance(vault, cls):
             vault.__class__ = cls
-            vault._team, vault._team_version, vault._view = None, None, None
+            vault._forget_team()
+            vault.store.on_rollback.append(vault._forget_team)
         return vault
 
     # -- the session -----------------------------------------------------------------------------

@@ -91,3 +91,22 @@ def test_queued_edits_and_replica_survive_closing_the_vault_and_offline_hotp_is_
     with pytest.raises(UserError, match="HOTP codes of team entries need the team database"):
         b.code("CustA/VPN")
     b.close()
+
+
+def test_a_batch_pushes_after_it_commits_and_a_rolled_back_one_sends_nothing(small):
+    f, b = small
+    with pytest.raises(RuntimeError):
+        with f.batch():
+            e = f.add_entry("CustA", "Doomed")
+            f.set_otp(e.id, OtpParams(secret=tc.SECRET_B))
+            raise RuntimeError("the import failed half-way")
+    assert f.team().status()["pending_pushes"] == 0
+    with f.batch():
+        e = f.add_entry("CustA", "Imported")
+        f.set_otp(e.id, OtpParams(secret=tc.SECRET_B))
+        assert f.team().status()["pending_pushes"] == 2  # nothing sent inside the batch
+    assert f.team().status()["pending_pushes"] == 0
+    b.team().sync()
+    refs = {e.ref for e in b.entries()}
+    assert "CustA/Imported" in refs and "CustA/Doomed" not in refs
+    assert b.code("CustA/Imported", at=1e9).code == tc.totp(tc.SECRET_B, 1e9)
