@@ -10,7 +10,7 @@ of its own, titled "… (conflict copy)", so both versions of a secret stay usab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from companion.otp import OtpParams
 from companion.vault.model import Customer, Entry, OtpSummary
@@ -84,8 +84,19 @@ def build(session) -> TeamView:
         if kind == "customer" and can(customer, group) and "conflict_of" not in content:
             customers[rid] = TeamCustomer(rid, str(content.get("name", "")),
                                           str(content.get("notes", "")), can=can(customer, ""))
-    titles: set[tuple[str, str]] = set()
+    # Each entry's OTP record (the first by id that is not a conflict copy); the others become
+    # entries of their own below. One pass each, so 10,000 entries build in one go.
+    secret_of: dict[str, tuple[str, dict]] = {}
+    extra: list[tuple[str, str, dict]] = []
     for rid, (kind, unit, content, _v) in sorted(records.items()):
+        if kind != "otp" or not can(*unit.partition("/")[::2]):
+            continue
+        owner = str(content.get("entry", ""))
+        if content.get("conflict_of") or owner in secret_of:
+            extra.append((rid, owner, content))
+        else:
+            secret_of[owner] = (rid, content)
+    for rid, (kind, unit, content, _v) in records.items():
         customer, group = unit.partition("/")[::2]
         allowed = can(customer, group)
         if kind != "entry" or not allowed or customer not in customers:
@@ -93,35 +104,31 @@ def build(session) -> TeamView:
         title = str(content.get("title", ""))
         if content.get("conflict_of"):
             title = f"{title} (conflict copy {rid[:6]})"
-        titles.add((customer, title.casefold()))
+        otp_rid, otp = secret_of.get(rid, ("", None))
+        summary = _summary(otp)
         entries[rid] = TeamEntry(
             rid, customer, customers[customer].name, title, content.get("username", ""),
             content.get("password", ""), tuple(content.get("urls", ())), content.get("notes", ""),
-            tuple(content.get("tags", ())), None, unit=unit, group=group, can=allowed,
-            conflict_of=content.get("conflict_of", ""))
-    for rid, (kind, unit, content, _v) in sorted(records.items()):
-        customer, group = unit.partition("/")[::2]
-        base = entries.get(content.get("entry", "")) if kind == "otp" else None
-        if base is None or not can(customer, group):
+            tuple(content.get("tags", ())), summary, unit=unit, group=group, can=allowed,
+            otp_record=otp_rid if summary else "", conflict_of=content.get("conflict_of", ""))
+        if summary:
+            otps[rid] = (otp_rid, otp["otp"])
+    for rid, owner, content in extra:
+        base, summary = entries.get(owner), _summary(content)
+        if base is None or summary is None:
             continue
-        try:
-            summary = OtpSummary.of(OtpParams(**content["otp"]))
-        except (TypeError, KeyError):
-            continue
-        if content.get("conflict_of") or base.otp is not None:
-            copy = TeamEntry(**{**asdict_shallow(base), "id": rid, "otp": summary,
-                                "title": f"{base.title} (conflict copy {rid[:6]})",
-                                "otp_record": rid, "conflict_of": content.get("conflict_of", "")})
-            entries[rid] = copy
-            otps[rid] = (rid, content["otp"])
-        else:
-            entries[base.id] = TeamEntry(**{**asdict_shallow(base), "otp": summary,
-                                            "otp_record": rid})
-            otps[base.id] = (rid, content["otp"])
+        entries[rid] = replace(base, id=rid, otp=summary, otp_record=rid,
+                               title=f"{base.title} (conflict copy {rid[:6]})",
+                               conflict_of=content.get("conflict_of", ""))
+        otps[rid] = (rid, content["otp"])
     return TeamView(Snapshot(customers, entries), otps,
                     {rid: (k, u, c) for rid, (k, u, c, _v) in records.items()})
 
 
-def asdict_shallow(obj) -> dict:
-    return {f: getattr(obj, f) for f in obj.__dataclass_fields__}
-
+def _summary(content: dict | None) -> OtpSummary | None:
+    if content is None:
+        return None
+    try:
+        return OtpSummary.of(OtpParams(**content["otp"]))
+    except (TypeError, KeyError):
+        return None
