@@ -106,7 +106,6 @@ def join(state: State, token, as_json):
             token = sys.stdin.readline().strip()
     if not token:
         raise UserError("no invitation token given")
-    state.vault()  # unlock before anything is sent
     r = call(state, "join", token=token)
     if as_json:
         return emit_json(r)

@@ -180,7 +180,7 @@ class TeamVault(Vault):
         cust = self.customer(ref)
         if not isinstance(cust, TeamCustomer):
             return super().update_customer(ref, name=name, notes=notes)
-        raise Forbidden("renaming a team customer is not supported yet")
+        raise UserError("renaming a team customer is not supported yet")
 
     def remove_customer(self, ref: str, *, force: bool = False, actor: str = "cli") -> None:
         cust = self.customer(ref)
