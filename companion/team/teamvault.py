@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from companion.errors import Forbidden, NotFound, UserError
+from companion.errors import NotFound, UserError
 from companion.team import actions
 from companion.team.view import TeamCustomer, TeamEntry, TeamView, build
 from companion.vault import sites
