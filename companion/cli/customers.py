@@ -31,11 +31,12 @@ def customer() -> None:
 @customer.command("add")
 @click.argument("name")
 @click.option("--notes", default="", help="Free text.")
+@click.option("--local", is_flag=True, help="In a team vault: keep this customer private.")
 @JSON
 @pass_state
-def add(state: State, name: str, notes: str, as_json: bool) -> None:
-    """Add a customer."""
-    c = state.vault().add_customer(name, notes)
+def add(state: State, name: str, notes: str, local: bool, as_json: bool) -> None:
+    """Add a customer (in a team vault, a team customer unless --local)."""
+    c = state.vault().add_customer(name, notes, **({"local": True} if local else {}))
     if as_json:
         emit_json(customer_public(c))
     else:

@@ -149,19 +149,22 @@ def show(state: State, which, reveal_password, as_json):
 @click.option("--notes", default=None)
 @click.option("--tag", "tags", multiple=True, help="Replaces all tags (repeatable).")
 @click.option("--customer", "customer_ref", default=None, help="Move to this customer.")
+@click.option("--group", default=None, help="Team entries: put it in this Password Access Group.")
+@click.option("--no-group", is_flag=True, help="Team entries: take it out of its group.")
 @PASSWORD_PROMPT
 @JSON
 @pass_state
 def edit(state: State, which, title, username, urls, clear_urls, notes, tags, customer_ref,
-         password_prompt, as_json):
+         group, no_group, password_prompt, as_json):
     """Change an entry's fields; those not given stay as they are."""
     from companion.normalize import login_url
 
     if not (title is not None or username is not None or urls or clear_urls or notes is not None
-            or tags or customer_ref is not None or password_prompt):
+            or tags or customer_ref is not None or password_prompt or group is not None
+            or no_group):
         raise click.UsageError(
             "nothing to change: give at least one of --title, --username, --url, --clear-urls, "
-            "--notes, --tag, --customer, --password-prompt"
+            "--notes, --tag, --customer, --group, --no-group, --password-prompt"
         )
     if urls and clear_urls:
         raise click.UsageError("give --url or --clear-urls, not both")
@@ -178,6 +181,7 @@ def edit(state: State, which, title, username, urls, clear_urls, notes, tags, cu
         notes=notes,
         tags=tags or None,
         customer=customer_ref,
+        **({"group": "" if no_group else group} if group or no_group else {}),
     )
     if as_json:
         emit_json(e.public())

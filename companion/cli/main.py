@@ -29,6 +29,7 @@ COMMANDS = {
     "completion": "companion.cli.completion:completion",
     "help": "companion.cli.manual:help_command",
     "extension": "companion.cli.extension:extension",
+    "team": "companion.cli.team:team",
 }
 
 

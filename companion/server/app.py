@@ -184,6 +184,9 @@ async def serve(companion, on_ready=None) -> None:
     site = TrackedSockSite(runner, sock, registry)
     await site.start()
     sweeper = asyncio.create_task(registry.sweep_forever())
+    from companion.server.team_ops import sync_forever  # team mode: keep the replica current
+
+    team_sync = asyncio.create_task(sync_forever(companion))
     log.info("listening on http://127.0.0.1:%d (locked: %s)", companion.port, companion.locked)
     if on_ready is not None:
         on_ready()
@@ -200,6 +203,7 @@ async def serve(companion, on_ready=None) -> None:
     finally:
         log.info("shutting down")
         sweeper.cancel()
+        team_sync.cancel()
         await stop_control_server(control, companion)
         await runner.cleanup()
         companion.shutdown()

@@ -108,6 +108,10 @@ def handle(companion, request: dict) -> dict:
             customers=customers,
         )
         return {"client": client.public()}
+    if op == "team":  # otpc team … (server/team_ops.py)
+        from companion.server.team_ops import handle as team
+
+        return team(companion, request)
     raise UserError(f"unknown control op {op!r}")
 
 

@@ -153,7 +153,7 @@ METHODS: dict[str, Method] = {
     "update_entry": Method(
         _update_entry, {"ref": TEXT},
         {"title": TEXT, "username": TEXT, "password": TEXT, "urls": TEXTS, "notes": TEXT,
-         "tags": TEXTS, "customer": TEXT}),
+         "tags": TEXTS, "customer": TEXT, "group": TEXT}),
     "remove_entry": Method(lambda v, ref: v.remove_entry(ref, actor=ACTOR), {"ref": TEXT}, {}),
     "set_otp": Method(
         lambda v, ref, params: entry_json(v.set_otp(ref, otp_params(params), actor=ACTOR)),

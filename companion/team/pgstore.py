@@ -45,19 +45,44 @@ def install_schema(admin_conn, team_id: str, name: str, founder_fp: str) -> None
         )
 
 
-def create_login_role(admin_conn, role: str, password: str) -> None:
-    """A member's own database role (SCRAM-SHA-256 password), member of otpc_tech."""
+def scram_verifier(password: str, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores (RFC 5803 form), made here so the password
+    itself never reaches the server (nor its statement log): what `psql \\password` does too."""
+    import base64
+    import hashlib
+    import hmac
+    import os
+
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = base64.b64encode
+    return (f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}"
+            f"${b64(stored_key).decode()}:{b64(server_key).decode()}")
+
+
+def create_login_role(admin_conn, role: str, password: str, *, createrole: bool = False,
+                      valid_until: str | None = None) -> None:
+    """A member's own database role (SCRAM-SHA-256), member of otpc_tech. `createrole` for an
+    admin who will invite others (with ADMIN OPTION on otpc_tech, which PostgreSQL 16+ needs to
+    put new roles in it); `valid_until` (a timestamp) for an invitation's 24 hours."""
     from psycopg import sql
 
     if not ROLE_NAME.match(role):
         raise UserError("database role names are lower-case letters, digits and '_'")
+    options = sql.SQL(" CREATEROLE" if createrole else "")
+    if valid_until:
+        options += sql.SQL(" VALID UNTIL {}").format(sql.Literal(valid_until))
     with admin_conn.transaction():
-        admin_conn.execute("SET LOCAL password_encryption = 'scram-sha-256'")
         admin_conn.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-                sql.Identifier(role), sql.Literal(password), sql.Identifier(TECH)
-            )
-        )
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}{} IN ROLE {}").format(
+                sql.Identifier(role), sql.Literal(scram_verifier(password)), options,
+                sql.Identifier(TECH)))
+        if createrole:
+            admin_conn.execute(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(
+                sql.Identifier(TECH), sql.Identifier(role)))
 
 
 def drop_login_role(admin_conn, role: str) -> None:

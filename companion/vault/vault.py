@@ -78,7 +78,15 @@ class Vault(OtpMethods):
 
     @classmethod
     def open(cls, path: str | Path, *, accept_rollback: bool = False) -> Vault:
-        vault = cls(Store.open(Path(path).expanduser().resolve()))
+        store = Store.open(Path(path).expanduser().resolve())
+        from companion.vault.team_store import has_team
+
+        if cls is Vault and has_team(store):  # a team member's: its entries join ours (team.md)
+            from companion.team.teamvault import TeamVault
+
+            vault = TeamVault(store)
+        else:
+            vault = cls(store)
         vault.accept_rollback = accept_rollback
         return vault
 

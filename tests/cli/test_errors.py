@@ -8,6 +8,7 @@ from cli_harness import OTPC, PASSWORD, Result, one_line_error
 from companion.errors import (
     EXIT_USAGE,
     KINDS,
+    Forbidden,
     Locked,
     NotFound,
     UserError,
@@ -20,14 +21,15 @@ from companion.errors import (
 from companion.formats.ciphers import WrongFilePassword
 
 
-@pytest.mark.parametrize("cls", [UserError, NotFound, WrongPassword, VaultCorrupt, Locked])
+@pytest.mark.parametrize("cls", [UserError, NotFound, WrongPassword, VaultCorrupt, Locked,
+                                 Forbidden])
 def test_control_reply_round_trips_every_kind(cls):
     back = from_reply(to_reply(cls("why")))
     assert type(back) is cls and str(back) == "why" and back.exit_code == cls.exit_code
 
 
 def test_exit_codes_are_distinct_and_kinds_known():
-    classes = [UserError, NotFound, WrongPassword, VaultCorrupt, Locked]
+    classes = [UserError, NotFound, WrongPassword, VaultCorrupt, Locked, Forbidden]
     assert len({c.exit_code for c in classes} | {EXIT_USAGE}) == len(classes) + 1
     assert all(KINDS[c.kind] is c for c in classes)
 
@@ -44,6 +46,7 @@ def test_file_password_and_master_password_are_one_kind():
     assert http_error(WrongPassword("x")) == (403, "wrong_password", "wrong master password")
     assert http_error(VaultCorrupt("/home/u/vault damaged")) == (500, "internal", "internal error")
     assert http_error(NotFound("no entry 'a'"))[:2] == (404, "not_found")
+    assert http_error(Forbidden("your team role may not"))[:2] == (403, "forbidden")
 
 
 def test_usage_error_has_its_own_exit_code(otpc):
