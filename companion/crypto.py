@@ -6,6 +6,8 @@ Argon2id for passwords, HKDF-SHA256 and HMAC-SHA256 for the pairing protocol. Al
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
 import os
 import time
@@ -201,21 +203,24 @@ def ed25519_sign(private: bytes, message: bytes) -> bytes:
 
 def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> bool:
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     try:
-        Ed25519PublicKey.from_public_bytes(bytes(public)).verify(bytes(signature), message)
+        _ed25519_public(bytes(public)).verify(bytes(signature), message)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
 
 
-def sha256(data: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hashes as _hashes
+@functools.lru_cache(maxsize=1024)
+def _ed25519_public(public: bytes):
+    """A parsed public key, kept: a team sync verifies thousands of records by a few authors."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    digest = _hashes.Hash(_hashes.SHA256())
-    digest.update(data)
-    return digest.finalize()
+    return Ed25519PublicKey.from_public_bytes(public)
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 # --- Other apps' files: key derivation with caps, and AES-GCM with the caller's nonce --------------
 # A hostile export must not make us spend minutes or gigabytes: each KDF parameter a file sets is

@@ -26,7 +26,7 @@ class MemberKeys:
         sign_priv, sign_pub = crypto.ed25519_generate()
         return cls(enc_priv, enc_pub, sign_priv, sign_pub)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint(self.enc_public, self.sign_public)
 

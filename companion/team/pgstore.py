@@ -118,12 +118,25 @@ def statements(conn, team_id: str) -> list[Statement]:
 
 
 def put_grants(conn, grants: list[Grant]) -> None:
-    with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
+    """Many grants in one statement (a rotation writes units × holders of them)."""
+    if not grants:
+        return
+    cols = [list(c) for c in zip(*[(g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by,
+                                     g.signature) for g in grants], strict=True)]
+    with conn.transaction():
+        conn.execute(
             "INSERT INTO otpc.grants (unit, epoch, member_fp, wrapped, granted_by, signature)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by, g.signature)
-             for g in grants])
+            " SELECT * FROM unnest(%b::text[], %b::int[], %b::text[], %b::bytea[], %b::text[],"
+            " %b::bytea[]) ON CONFLICT DO NOTHING", cols)
+
+
+def delete_grants_before(conn, epochs: dict[str, int]) -> None:
+    """Drop every unit's grants older than the given epoch, in one statement."""
+    if epochs:
+        conn.execute(
+            "DELETE FROM otpc.grants g USING unnest(%b::text[], %b::int[]) AS v(unit, epoch)"
+            " WHERE g.unit = v.unit AND g.epoch < v.epoch",
+            (list(epochs), list(epochs.values())))
 
 
 def my_grants(conn, team_id: str, member_fp: str) -> list[Grant]:
@@ -175,7 +188,7 @@ def pull(conn, team_id: str, cursor: int) -> tuple[list[TeamRecord], int]:
         rows = conn.execute(
             "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
             " FROM otpc.records WHERE change_xid::text::bigint >= %s"
-            " AND change_xid::text::bigint < %s", (cursor, xmin)).fetchall()
+            " AND change_xid::text::bigint < %s", (cursor, xmin), binary=True).fetchall()
     records = [TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
                for r, k, u, e, v, a, c, s in rows]
     return records, xmin
@@ -187,7 +200,7 @@ def pull_units(conn, team_id: str, units: list[str], below: int) -> list[TeamRec
     rows = conn.execute(
         "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
         " FROM otpc.records WHERE unit = ANY(%s) AND change_xid::text::bigint < %s",
-        (units, below)).fetchall()
+        (units, below), binary=True).fetchall()
     return [TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
             for r, k, u, e, v, a, c, s in rows]
 
@@ -219,8 +232,8 @@ def replace_many(conn, pairs: list[tuple[TeamRecord, int]]) -> bool:
         cur = conn.execute(
             "UPDATE otpc.records r SET version = v.version, epoch = v.epoch, author = v.author,"
             " ciphertext = v.ct, signature = v.sig, change_xid = pg_current_xact_id()"
-            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::text[], %s::bytea[],"
-            " %s::bytea[]) AS v(record_id, old, version, epoch, author, ct, sig)"
+            " FROM unnest(%b::text[], %b::int[], %b::int[], %b::int[], %b::text[], %b::bytea[],"
+            " %b::bytea[]) AS v(record_id, old, version, epoch, author, ct, sig)"
             " WHERE r.record_id = v.record_id AND r.version = v.old", [list(c) for c in cols])
         if cur.rowcount != len(pairs):
             raise psycopg.Rollback()

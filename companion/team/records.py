@@ -10,7 +10,7 @@ to write it is the statement chain's question (statements.TeamState.may).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from companion import crypto
 from companion.team.canon import FORMAT, canon
@@ -67,9 +67,8 @@ def seal_record(
     if kind != "tombstone":
         if content is None or unit_key is None:
             raise ValueError("a record needs content and its unit key")
-        rec = TeamRecord(**{**rec.__dict__,
-                            "ciphertext": crypto.seal(unit_key, canon(content), rec.aad())})
-    return TeamRecord(**{**rec.__dict__, "signature": author.sign(rec.signed_bytes())})
+        rec = replace(rec, ciphertext=crypto.seal(unit_key, canon(content), rec.aad()))
+    return replace(rec, signature=author.sign(rec.signed_bytes()))
 
 
 def verify_record(rec: TeamRecord, team_id: str, author_sign_pub: bytes, highest_seen: int) -> None:

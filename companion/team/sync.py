@@ -61,9 +61,10 @@ def pull(conn, me, replica: Replica) -> list[str]:
         seen = {r.record_id for r in records}
         records += [r for r in pgstore.pull_units(conn, replica.team_id, new_units, cursor)
                     if r.record_id not in seen]
+    allowed: dict[tuple[str, str, str], bool] = {}  # (author, permission, unit): one check each
     for rec in records:
         try:
-            replica.contents[rec.record_id] = (rec, _verify(rec, state, replica))
+            replica.contents[rec.record_id] = (rec, _verify(rec, state, replica, allowed))
             replica.versions[rec.record_id] = rec.version
         except TeamCryptoError as exc:
             problems.append(str(exc))
@@ -73,13 +74,17 @@ def pull(conn, me, replica: Replica) -> list[str]:
     return problems
 
 
-def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica) -> dict | None:
+def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
+            allowed: dict | None = None) -> dict | None:
     author = state.members.get(rec.author)
     if author is None:
         raise TeamCryptoError(f"record {rec.record_id[:8]} is signed by a non-member")
-    customer, group = split_unit(rec.unit)
     permission = WRITE_PERMISSION.get(rec.kind, "edit")
-    if not state.may(rec.author, permission, customer, group):
+    allowed = {} if allowed is None else allowed
+    check = (rec.author, permission, rec.unit)
+    if check not in allowed:
+        allowed[check] = state.may(rec.author, permission, *split_unit(rec.unit))
+    if not allowed[check]:
         raise TeamCryptoError(
             f"record {rec.record_id[:8]} v{rec.version}: its author may not {permission} there")
     key = replica.unit_keys.get((rec.unit, rec.epoch))
@@ -94,10 +99,13 @@ def _dropped(conn, replica: Replica, me) -> list[str]:
     a unit it holds no key of); report records we verified that the server no longer lists at
     all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
     units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
-    gone, held = [], _held(replica)
+    gone, held, fp = [], _held(replica), me.fingerprint
+    reaches: dict[str, bool] = {}  # per unit: thousands of records share a few hundred units
     for rid, (rec, _content) in list(replica.contents.items()):
         now_in = units.get(rid)
-        reachable = replica.state.reaches(me.fingerprint, *split_unit(rec.unit))
+        if rec.unit not in reaches:
+            reaches[rec.unit] = replica.state.reaches(fp, *split_unit(rec.unit))
+        reachable = reaches[rec.unit]
         if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
             del replica.contents[rid]  # out of reach; its highest version stays remembered
         elif now_in is None and rec.kind != "tombstone" and rec.unit in held:
@@ -146,8 +154,7 @@ def rotate_units(conn, admin, replica: Replica, units: set[str]) -> list[str]:
         pgstore.put_grants(conn, grants)
         if not pgstore.replace_many(conn, pairs):
             raise TeamCryptoError("records changed during the rotation; sync and retry")
-        for unit, (epoch, _key) in new_keys.items():
-            conn.execute("DELETE FROM otpc.grants WHERE unit = %s AND epoch < %s", (unit, epoch))
+        pgstore.delete_grants_before(conn, {u: epoch for u, (epoch, _key) in new_keys.items()})
     for unit, (epoch, key) in new_keys.items():
         replica.unit_keys[(unit, epoch)] = key
     return sorted(exposed)
