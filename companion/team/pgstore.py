@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from companion.errors import UserError
 from companion.team.records import TeamRecord
-from companion.team.schema import SCHEMA_SQL, TECH
+from companion.team.schema import schema_sql, tech_role
 from companion.team.statements import Statement
 from companion.team.units import Grant
 
@@ -36,9 +36,10 @@ def connect(conninfo: str, **kwargs):
 
 
 def install_schema(admin_conn, team_id: str, name: str, founder_fp: str) -> None:
-    """Create roles, schema and policies (needs a superuser or CREATEROLE owner connection)."""
+    """Create the team's roles, schema and policies (needs a superuser or CREATEROLE owner
+    connection, in the team's own database)."""
     with admin_conn.transaction():
-        admin_conn.execute(SCHEMA_SQL)
+        admin_conn.execute(schema_sql(team_id))
         admin_conn.execute(
             "INSERT INTO otpc.team (team_id, name, founder_fp) VALUES (%s, %s, %s)",
             (team_id, name, founder_fp),
@@ -64,25 +65,28 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
 
 
 def create_login_role(admin_conn, role: str, password: str, *, createrole: bool = False,
-                      valid_until: str | None = None) -> None:
-    """A member's own database role (SCRAM-SHA-256), member of otpc_tech. `createrole` for an
-    admin who will invite others (with ADMIN OPTION on otpc_tech, which PostgreSQL 16+ needs to
-    put new roles in it); `valid_until` (a timestamp) for an invitation's 24 hours."""
+                      valid_until: str | None = None, team_id: str | None = None) -> None:
+    """A member's own database role (SCRAM-SHA-256), in the team's tech role. `createrole` for an
+    admin who will invite others (with ADMIN OPTION on the tech role, which PostgreSQL 16+ needs
+    to put new roles in it); `valid_until` (a timestamp) for an invitation's 24 hours. The team is
+    the one installed in the connection's database unless `team_id` names it."""
     from psycopg import sql
 
     if not ROLE_NAME.match(role):
         raise UserError("database role names are lower-case letters, digits and '_'")
+    if team_id is None:
+        team_id = admin_conn.execute("SELECT team_id FROM otpc.team").fetchone()[0]
+    tech = sql.Identifier(tech_role(team_id))
     options = sql.SQL(" CREATEROLE" if createrole else "")
     if valid_until:
         options += sql.SQL(" VALID UNTIL {}").format(sql.Literal(valid_until))
     with admin_conn.transaction():
         admin_conn.execute(
             sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}{} IN ROLE {}").format(
-                sql.Identifier(role), sql.Literal(scram_verifier(password)), options,
-                sql.Identifier(TECH)))
+                sql.Identifier(role), sql.Literal(scram_verifier(password)), options, tech))
         if createrole:
             admin_conn.execute(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(
-                sql.Identifier(TECH), sql.Identifier(role)))
+                tech, sql.Identifier(role)))
 
 
 def drop_login_role(admin_conn, role: str) -> None:
