@@ -16,7 +16,7 @@ from companion import crypto
 from companion.team import pgstore
 from companion.team import statements as S
 from companion.team.records import TeamRecord, open_record, seal_record
-from companion.team.units import TeamCryptoError, grant, open_grant, split_unit
+from companion.team.units import TeamCryptoError, grant_many, open_grant, split_unit
 
 WRITE_PERMISSION = {"tombstone": "delete"}  # every other kind needs "edit"
 
@@ -44,6 +44,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         raise TeamCryptoError("this member has been removed from the team")
     replica.state, replica.statement_seq, replica.chain = state, state.seq, chain
     held_before = _held(replica)
+    batch_keys: dict = {}  # a batch of grants shares one HPKE-sealed key: open it once
     for g in pgstore.my_grants(conn, replica.team_id, me.fingerprint):
         if (g.unit, g.epoch) in replica.unit_keys:
             continue
@@ -51,7 +52,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         try:
             if granter is None or not state.is_admin(g.granted_by):
                 raise TeamCryptoError(f"unit {g.unit}: key granted by a non-admin")
-            replica.unit_keys[(g.unit, g.epoch)] = open_grant(g, me, granter.sign_pub)
+            replica.unit_keys[(g.unit, g.epoch)] = open_grant(g, me, granter.sign_pub, batch_keys)
         except TeamCryptoError as exc:
             problems.append(str(exc))
     records, cursor = pgstore.pull(conn, replica.team_id, replica.cursor)
@@ -133,13 +134,16 @@ def rotate_units(conn, admin, replica: Replica, units: set[str]) -> list[str]:
     re-sealed under it (one statement), old grants deleted; all in one transaction. Returns the
     OTP record ids whose secrets a departed member could have seen (re-enrol those accounts)."""
     state = replica.state
-    new_keys: dict[str, tuple[int, bytes]] = {}
-    grants = []
-    for unit in units:
-        epoch = max((e for u, e in replica.unit_keys if u == unit), default=0) + 1
-        new_keys[unit] = (epoch, crypto.random_key())
-        grants += [grant(replica.team_id, unit, epoch, new_keys[unit][1], m.enc_pub, m.fp, admin)
-                   for m in state.holders(*split_unit(unit))]
+    newest: dict[str, int] = {}
+    for u, e in replica.unit_keys:
+        newest[u] = max(e, newest.get(u, 0))
+    new_keys = {unit: (newest.get(unit, 0) + 1, crypto.random_key()) for unit in units}
+    per_member: dict[str, tuple[S.Member, list]] = {}  # one batched grant set per holder
+    for unit, (epoch, key) in new_keys.items():
+        for m in state.holders(*split_unit(unit)):
+            per_member.setdefault(m.fp, (m, []))[1].append((unit, epoch, key))
+    grants = [g for m, keys in per_member.values()
+              for g in grant_many(replica.team_id, keys, m.enc_pub, m.fp, admin)]
     pairs, exposed = [], []
     for rid, (rec, content) in replica.contents.items():
         if rec.unit not in new_keys or rec.kind == "tombstone":
