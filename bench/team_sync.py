@@ -131,10 +131,12 @@ def run(pg: Cluster, args) -> None:
                               ukeys[unit_id(c)], founder)
             rows.append((rec.record_id, rec.version, rec.unit, rec.epoch, rec.kind, rec.author,
                          rec.ciphertext, rec.signature))
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany("INSERT INTO otpc.records (record_id, version, unit, epoch, kind,"
-                            " author, ciphertext, signature) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                            rows)
+        # one statement: executemany would re-check the RLS grants subquery for every row
+        conn.execute("INSERT INTO otpc.records (record_id, version, unit, epoch, kind, author,"
+                     " ciphertext, signature) SELECT * FROM unnest(%b::text[], %b::int[],"
+                     " %b::text[], %b::int[], %b::text[], %b::text[], %b::bytea[], %b::bytea[])",
+                     [list(c) for c in zip(*rows, strict=True)])
+        conn.commit()
     print(f"seed: {args.members} members, {args.customers} customers, {args.entries} entries "
           f"({len(grants)} grants) in {time.perf_counter() - t0:.1f} s")
 
