@@ -10,7 +10,7 @@ to write it is the statement chain's question (statements.TeamState.may).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from companion import crypto
 from companion.team.canon import FORMAT, canon
@@ -40,8 +40,9 @@ class TeamRecord:
         return split_unit(self.unit)[1]
 
     def header(self) -> dict:
+        customer, group = split_unit(self.unit)
         return {"f": FORMAT, "t": "record", "team": self.team_id, "id": self.record_id,
-                "kind": self.kind, "customer": self.customer, "group": self.group,
+                "kind": self.kind, "customer": customer, "group": group,
                 "epoch": self.epoch, "version": self.version}
 
     def aad(self) -> bytes:
@@ -62,13 +63,16 @@ def seal_record(
         raise ValueError(f"unknown record kind {kind!r}")
     if version < 1 or epoch < 1:
         raise ValueError("versions and epochs start at 1")
-    rec = TeamRecord(team_id, record_id, kind, unit_id(customer, group), epoch, version,
-                     author.fingerprint, b"", b"")
+    # built field by field, not with dataclasses.replace: a rotation seals 10,000 of them
+    unit, fp = unit_id(customer, group), author.fingerprint
+    rec = TeamRecord(team_id, record_id, kind, unit, epoch, version, fp, b"", b"")
     if kind != "tombstone":
         if content is None or unit_key is None:
             raise ValueError("a record needs content and its unit key")
-        rec = replace(rec, ciphertext=crypto.seal(unit_key, canon(content), rec.aad()))
-    return replace(rec, signature=author.sign(rec.signed_bytes()))
+        rec = TeamRecord(team_id, record_id, kind, unit, epoch, version, fp,
+                         crypto.seal(unit_key, canon(content), rec.aad()), b"")
+    return TeamRecord(team_id, record_id, kind, unit, epoch, version, fp, rec.ciphertext,
+                      author.sign(rec.signed_bytes()))
 
 
 def verify_record(rec: TeamRecord, team_id: str, author_sign_pub: bytes, highest_seen: int) -> None:
@@ -94,7 +98,7 @@ def open_record(
     if rec.kind == "tombstone":
         return None
     try:
-        content = json.loads(crypto.unseal(unit_key, rec.ciphertext, rec.aad()))
+        content = json.loads(crypto.unseal(unit_key, rec.ciphertext, rec.aad()).decode())
     except (crypto.DecryptError, ValueError):
         raise TeamCryptoError(
             f"record {rec.record_id[:8]} v{rec.version} does not open (swapped or damaged)"

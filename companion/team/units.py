@@ -12,7 +12,7 @@ agreement per member instead of one per unit; docs/team-format.md, "Batched gran
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from companion import crypto
 from companion.team.canon import FORMAT, canon
@@ -99,8 +99,9 @@ def grant_many(
             for unit, epoch, key in keys]
 
 
-def _signed(unsigned: Grant, admin) -> Grant:
-    return replace(unsigned, signature=admin.sign(unsigned.signed_bytes()))
+def _signed(g: Grant, admin) -> Grant:
+    return Grant(g.team_id, g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by,
+                 admin.sign(g.signed_bytes()))
 
 
 def open_grant(g: Grant, me, admin_sign_pub: bytes, batch_keys: dict | None = None) -> bytes:
