@@ -229,6 +229,21 @@ def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> bool:
     return True
 
 
+def ed25519_verify_many(items: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """ed25519_verify over many (public, signature, message), in order, on every core this process
+    may use: libsodium releases the GIL while it verifies (a first team sync checks thousands)."""
+    workers = min(len(os.sched_getaffinity(0)), 8)
+    if workers < 2 or len(items) < 256:
+        return [ed25519_verify(*item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = -(-len(items) // workers)
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ThreadPoolExecutor(workers) as pool:
+        parts = pool.map(lambda chunk: [ed25519_verify(*item) for item in chunk], chunks)
+        return [ok for part in parts for ok in part]
+
+
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 

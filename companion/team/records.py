@@ -75,14 +75,19 @@ def seal_record(
                       author.sign(rec.signed_bytes()))
 
 
-def verify_record(rec: TeamRecord, team_id: str, author_sign_pub: bytes, highest_seen: int) -> None:
-    """Signature, team and rollback checks (no key needed): raises TeamCryptoError."""
+def verify_record(rec: TeamRecord, team_id: str, author_sign_pub: bytes, highest_seen: int,
+                  signature_ok: bool | None = None) -> None:
+    """Signature, team and rollback checks (no key needed): raises TeamCryptoError.
+    `signature_ok`: this very record's signature under `author_sign_pub`, when the caller has
+    verified many at once (crypto.ed25519_verify_many); checked here otherwise."""
     what = f"record {rec.record_id[:8]} v{rec.version}"
     if rec.team_id != team_id:
         raise TeamCryptoError(f"{what} belongs to another team")
     if rec.kind not in KINDS:
         raise TeamCryptoError(f"{what} has an unknown kind")
-    if not crypto.ed25519_verify(author_sign_pub, rec.signature, rec.signed_bytes()):
+    if signature_ok is None:
+        signature_ok = crypto.ed25519_verify(author_sign_pub, rec.signature, rec.signed_bytes())
+    if not signature_ok:
         raise TeamCryptoError(f"{what}: signature is invalid (forged or altered)")
     if rec.version < highest_seen:
         raise TeamCryptoError(
@@ -91,10 +96,11 @@ def verify_record(rec: TeamRecord, team_id: str, author_sign_pub: bytes, highest
 
 
 def open_record(
-    rec: TeamRecord, team_id: str, unit_key: bytes, author_sign_pub: bytes, highest_seen: int
+    rec: TeamRecord, team_id: str, unit_key: bytes, author_sign_pub: bytes, highest_seen: int,
+    signature_ok: bool | None = None,
 ) -> dict | None:
     """The record's content after every check; None for a tombstone."""
-    verify_record(rec, team_id, author_sign_pub, highest_seen)
+    verify_record(rec, team_id, author_sign_pub, highest_seen, signature_ok)
     if rec.kind == "tombstone":
         return None
     try:

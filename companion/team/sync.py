@@ -66,10 +66,13 @@ def pull(conn, me, replica: Replica) -> list[str]:
         records += [r for r in pgstore.pull_units(conn, replica.team_id, new_units, cursor)
                     if r.record_id not in seen]
     allowed: dict[tuple[str, str, str], bool] = {}  # (author, permission, unit): one check each
+    signed = _signatures([r for r in records
+                          if replica.sealed_here.get(r.record_id, (None,))[0] != r], state)
     for rec in records:
         own = replica.sealed_here.pop(rec.record_id, None)
         try:
-            replica.contents[rec.record_id] = (rec, _verify(rec, state, replica, allowed, own))
+            replica.contents[rec.record_id] = (
+                rec, _verify(rec, state, replica, allowed, own, signed.get(id(rec))))
             replica.versions[rec.record_id] = rec.version
         except TeamCryptoError as exc:
             problems.append(str(exc))
@@ -79,8 +82,17 @@ def pull(conn, me, replica: Replica) -> list[str]:
     return problems
 
 
+def _signatures(records: list[TeamRecord], state: S.TeamState) -> dict[int, bool]:
+    """Each record's signature under its author's key, verified all at once (on every core)."""
+    mine = [r for r in records if r.author in state.members]
+    oks = crypto.ed25519_verify_many([(state.members[r.author].sign_pub, r.signature,
+                                       r.signed_bytes()) for r in mine])
+    return {id(r): ok for r, ok in zip(mine, oks, strict=True)}
+
+
 def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
-            allowed: dict | None = None, own: tuple | None = None) -> dict | None:
+            allowed: dict | None = None, own: tuple | None = None,
+            signature_ok: bool | None = None) -> dict | None:
     """Every check a pulled record passes. `own`: what this member itself sealed and signed for
     that id; a record equal to it in every field (signature included) skips re-checking our own
     signature and decrypting our own content, nothing else."""
@@ -101,7 +113,7 @@ def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
     highest = replica.versions.get(rec.record_id, 0)
     if own is not None and own[0] == rec and rec.version >= highest:
         return own[1]
-    return open_record(rec, replica.team_id, key or b"", author.sign_pub, highest)
+    return open_record(rec, replica.team_id, key or b"", author.sign_pub, highest, signature_ok)
 
 
 def _dropped(conn, replica: Replica, me) -> list[str]:
