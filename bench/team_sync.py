@@ -3,16 +3,22 @@ Prints figures; asserts nothing.
 
 Run: .venv/bin/python bench/team_sync.py [--members 25 --customers 500 --entries 10000]
 
-- join + first sync: member_add statement + 500 unit-key grants (HPKE) by the admin, then the new
-  member's first pull (fold statements, open grants, verify + decrypt every record). No KDF.
+- join + first sync: member_add statement + 500 unit-key grants (one batch, as `approve` makes
+  them) by the admin, then the new member's first pull (fold statements, open grants, verify +
+  decrypt every record). No KDF.
 - change on A visible on B: A pushes a new version; B, LISTENing, wakes and pulls incrementally.
 - revoke a member who held every unit: statement, 500 units rotated, every record re-sealed.
 - bytes in PostgreSQL per entry (records table incl. index and TOAST; all otpc tables).
+
+Wall-clock seconds depend on how loaded the machine is, so each step also prints this process's
+CPU seconds and the load average, and the join is compared with its floor measured in the same
+process: verifying one Ed25519 signature per record, which no correct first sync can skip.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -32,7 +38,58 @@ from companion.team import statements as S  # noqa: E402
 from companion.team.keys import MemberKeys  # noqa: E402
 from companion.team.records import seal_record  # noqa: E402
 from companion.team.sync import Replica, pull, revoke_member  # noqa: E402
-from companion.team.units import grant, unit_id  # noqa: E402
+from companion.team.units import grant_many, unit_id  # noqa: E402
+
+
+def server_cpu(pg) -> float:
+    """CPU seconds PostgreSQL has used: its processes', plus (in the postmaster's cutime/cstime)
+    those of backends that have exited. Read from /proc (the bench runs on the same machine)."""
+    postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class Step:
+    """Wall and CPU seconds of one step: this process's, and PostgreSQL's. Their sum is the work
+    the step does; on a loaded machine the wall clock also counts waiting for a core."""
+
+    def __init__(self, pg) -> None:
+        self.pg = pg
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.db = server_cpu(self.pg)
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        self.db = server_cpu(self.pg) - self.db
+
+    def __str__(self):
+        return (f"{self.wall:.2f} s wall; CPU {self.cpu:.2f} s here + {self.db:.2f} s in "
+                f"PostgreSQL (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+def verify_floor(n: int) -> float:
+    """CPU seconds for n bare Ed25519 verifications (one key, one message) in this process."""
+    m = MemberKeys.generate()
+    msg = b"x" * 300
+    sig = m.sign(msg)
+    start = time.process_time()
+    for _ in range(n):
+        crypto.ed25519_verify(m.sign_public, sig, msg)
+    return time.process_time() - start
 
 
 def main() -> None:
@@ -86,8 +143,9 @@ def run(pg: Cluster, args) -> None:
         for i, m in enumerate(people[1:], start=1):
             pgstore.add_member_row(conn, m.fingerprint, role[i], m.enc_public, m.sign_public,
                                    False)
-        grants = [grant(team_id, u, 1, k, m.enc_public, m.fingerprint, founder)
-                  for u, k in ukeys.items() for m in people]
+        unit_keys = [(u, 1, k) for u, k in ukeys.items()]
+        grants = [g for m in people
+                  for g in grant_many(team_id, unit_keys, m.enc_public, m.fingerprint, founder)]
         pgstore.put_grants(conn, grants)
         rows = []
         for n in range(args.entries):
@@ -97,30 +155,34 @@ def run(pg: Cluster, args) -> None:
                               ukeys[unit_id(c)], founder)
             rows.append((rec.record_id, rec.version, rec.unit, rec.epoch, rec.kind, rec.author,
                          rec.ciphertext, rec.signature))
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany("INSERT INTO otpc.records (record_id, version, unit, epoch, kind,"
-                            " author, ciphertext, signature) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                            rows)
+        # one statement: executemany would re-check the RLS grants subquery for every row
+        conn.execute("INSERT INTO otpc.records (record_id, version, unit, epoch, kind, author,"
+                     " ciphertext, signature) SELECT * FROM unnest(%b::text[], %b::int[],"
+                     " %b::text[], %b::int[], %b::text[], %b::text[], %b::bytea[], %b::bytea[])",
+                     [list(c) for c in zip(*rows, strict=True)])
+        conn.commit()
     print(f"seed: {args.members} members, {args.customers} customers, {args.entries} entries "
           f"({len(grants)} grants) in {time.perf_counter() - t0:.1f} s")
 
     # join + first sync
     newbie = MemberKeys.generate()
     idx = args.members
-    t0 = time.perf_counter()
-    with pgstore.connect(url(0)) as conn:
-        pgstore.put_statement(conn, state_add("member_add", {**newbie.public(), "role": "tech"}))
-        pgstore.add_member_row(conn, newbie.fingerprint, role[idx], newbie.enc_public,
-                               newbie.sign_public, False)
-        pgstore.put_grants(conn, [grant(team_id, u, 1, k, newbie.enc_public, newbie.fingerprint,
-                                        founder) for u, k in ukeys.items()])
-    t_grant = time.perf_counter() - t0
-    replica = Replica(team_id, founder.fingerprint)
-    with pgstore.connect(url(idx)) as conn:
-        problems = pull(conn, newbie, replica)
-    t_join = time.perf_counter() - t0
-    print(f"join + first sync: {t_join:.2f} s (admin grants {t_grant:.2f} s; "
-          f"{len(replica.contents)} records verified, {len(problems)} problems)")
+    with Step(pg) as join:
+        with Step(pg) as admin, pgstore.connect(url(0)) as conn:
+            pgstore.put_statement(conn, state_add("member_add",
+                                                  {**newbie.public(), "role": "tech"}))
+            pgstore.add_member_row(conn, newbie.fingerprint, role[idx], newbie.enc_public,
+                                   newbie.sign_public, False)
+            pgstore.put_grants(conn, grant_many(team_id, unit_keys, newbie.enc_public,
+                                                newbie.fingerprint, founder))
+        replica = Replica(team_id, founder.fingerprint)
+        with pgstore.connect(url(idx)) as conn:
+            problems = pull(conn, newbie, replica)
+    floor = verify_floor(len(replica.contents))
+    print(f"join + first sync: {join} (admin's statement and grants {admin.wall:.2f} s; "
+          f"{len(replica.contents)} records verified, {len(problems)} problems); "
+          f"floor: {len(replica.contents)} bare Ed25519 verifications take {floor:.2f} s CPU "
+          f"here, so the join costs {join.cpu / floor:.2f}x that floor")
 
     # change on A visible on B
     b = people[1]
@@ -158,11 +220,11 @@ def run(pg: Cluster, args) -> None:
     f_replica = Replica(team_id, founder.fingerprint)
     with pgstore.connect(url(0)) as conn:
         pull(conn, founder, f_replica)
-        t0 = time.perf_counter()
-        exposed = revoke_member(conn, founder, f_replica, people[2].fingerprint)
-        conn.commit()
-    print(f"revoke a member holding every unit: {time.perf_counter() - t0:.2f} s "
-          f"({len(exposed)} exposed secrets listed, {args.customers} units rotated)")
+        with Step(pg) as revoke:
+            exposed = revoke_member(conn, founder, f_replica, people[2].fingerprint)
+            conn.commit()
+    print(f"revoke a member holding every unit: {revoke} ({len(exposed)} exposed secrets "
+          f"listed, {args.customers} units rotated, {args.entries} records re-sealed)")
 
     with pgstore.connect(pg.super_url) as su:
         rec_bytes = su.execute("SELECT pg_total_relation_size('otpc.records')").fetchone()[0]

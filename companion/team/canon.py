@@ -7,11 +7,14 @@ import json
 from companion import crypto
 
 FORMAT = "otpc-team-v1"
+# one encoder for every call: json.dumps(..., sort_keys=...) builds a new one each time, and a sync
+# canonicalises two headers per record
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canon(obj: object) -> bytes:
     """JSON with sorted keys, no spaces, UTF-8: the same object always gives the same bytes."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(obj).encode()
 
 
 def fingerprint(enc_pub: bytes, sign_pub: bytes) -> str:

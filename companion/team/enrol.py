@@ -24,7 +24,7 @@ from companion.team import statements as S
 from companion.team.canon import fingerprint
 from companion.team.keys import MemberKeys
 from companion.team.session import TeamSession, conninfo, statement_json
-from companion.team.units import TeamCryptoError, grant, split_unit
+from companion.team.units import TeamCryptoError, grant_many, split_unit
 from companion.vault import team_store as T
 
 TOKEN_PREFIX = "otpc-invite-"
@@ -261,10 +261,9 @@ def approve(session: TeamSession, member_name: str, confirmed_fp: str) -> dict:
                                                    "sign_pub": sign_pub.hex(), "role": role,
                                                    "name": member_name}, session.me)
         S.apply(state, st)
-        grants = []
-        for (unit, epoch), key in _newest_keys(session).items():
-            if state.reaches(fp, *split_unit(unit)):
-                grants.append(grant(session.team_id, unit, epoch, key, enc_pub, fp, session.me))
+        reached = [(unit, epoch, key) for (unit, epoch), key in _newest_keys(session).items()
+                   if state.reaches(fp, *split_unit(unit))]
+        grants = grant_many(session.team_id, reached, enc_pub, fp, session.me)  # one HPKE
         with conn.transaction():
             pgstore.put_statement(conn, st)
             pgstore.add_member_row(conn, fp, db_role, enc_pub, sign_pub, state.is_admin(fp))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from companion.errors import UserError
 from companion.team.records import TeamRecord
-from companion.team.schema import SCHEMA_SQL, TECH
+from companion.team.schema import schema_sql, tech_role
 from companion.team.statements import Statement
 from companion.team.units import Grant
 
@@ -36,9 +36,10 @@ def connect(conninfo: str, **kwargs):
 
 
 def install_schema(admin_conn, team_id: str, name: str, founder_fp: str) -> None:
-    """Create roles, schema and policies (needs a superuser or CREATEROLE owner connection)."""
+    """Create the team's roles, schema and policies (needs a superuser or CREATEROLE owner
+    connection, in the team's own database)."""
     with admin_conn.transaction():
-        admin_conn.execute(SCHEMA_SQL)
+        admin_conn.execute(schema_sql(team_id))
         admin_conn.execute(
             "INSERT INTO otpc.team (team_id, name, founder_fp) VALUES (%s, %s, %s)",
             (team_id, name, founder_fp),
@@ -64,25 +65,28 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
 
 
 def create_login_role(admin_conn, role: str, password: str, *, createrole: bool = False,
-                      valid_until: str | None = None) -> None:
-    """A member's own database role (SCRAM-SHA-256), member of otpc_tech. `createrole` for an
-    admin who will invite others (with ADMIN OPTION on otpc_tech, which PostgreSQL 16+ needs to
-    put new roles in it); `valid_until` (a timestamp) for an invitation's 24 hours."""
+                      valid_until: str | None = None, team_id: str | None = None) -> None:
+    """A member's own database role (SCRAM-SHA-256), in the team's tech role. `createrole` for an
+    admin who will invite others (with ADMIN OPTION on the tech role, which PostgreSQL 16+ needs
+    to put new roles in it); `valid_until` (a timestamp) for an invitation's 24 hours. The team is
+    the one installed in the connection's database unless `team_id` names it."""
     from psycopg import sql
 
     if not ROLE_NAME.match(role):
         raise UserError("database role names are lower-case letters, digits and '_'")
+    if team_id is None:
+        team_id = admin_conn.execute("SELECT team_id FROM otpc.team").fetchone()[0]
+    tech = sql.Identifier(tech_role(team_id))
     options = sql.SQL(" CREATEROLE" if createrole else "")
     if valid_until:
         options += sql.SQL(" VALID UNTIL {}").format(sql.Literal(valid_until))
     with admin_conn.transaction():
         admin_conn.execute(
             sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}{} IN ROLE {}").format(
-                sql.Identifier(role), sql.Literal(scram_verifier(password)), options,
-                sql.Identifier(TECH)))
+                sql.Identifier(role), sql.Literal(scram_verifier(password)), options, tech))
         if createrole:
             admin_conn.execute(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(
-                sql.Identifier(TECH), sql.Identifier(role)))
+                tech, sql.Identifier(role)))
 
 
 def drop_login_role(admin_conn, role: str) -> None:
@@ -118,12 +122,25 @@ def statements(conn, team_id: str) -> list[Statement]:
 
 
 def put_grants(conn, grants: list[Grant]) -> None:
-    with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
+    """Many grants in one statement (a rotation writes units × holders of them)."""
+    if not grants:
+        return
+    cols = [list(c) for c in zip(*[(g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by,
+                                     g.signature) for g in grants], strict=True)]
+    with conn.transaction():
+        conn.execute(
             "INSERT INTO otpc.grants (unit, epoch, member_fp, wrapped, granted_by, signature)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by, g.signature)
-             for g in grants])
+            " SELECT * FROM unnest(%b::text[], %b::int[], %b::text[], %b::bytea[], %b::text[],"
+            " %b::bytea[]) ON CONFLICT DO NOTHING", cols)
+
+
+def delete_grants_before(conn, epochs: dict[str, int]) -> None:
+    """Drop every unit's grants older than the given epoch, in one statement."""
+    if epochs:
+        conn.execute(
+            "DELETE FROM otpc.grants g USING unnest(%b::text[], %b::int[]) AS v(unit, epoch)"
+            " WHERE g.unit = v.unit AND g.epoch < v.epoch",
+            (list(epochs), list(epochs.values())))
 
 
 def my_grants(conn, team_id: str, member_fp: str) -> list[Grant]:
@@ -175,7 +192,7 @@ def pull(conn, team_id: str, cursor: int) -> tuple[list[TeamRecord], int]:
         rows = conn.execute(
             "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
             " FROM otpc.records WHERE change_xid::text::bigint >= %s"
-            " AND change_xid::text::bigint < %s", (cursor, xmin)).fetchall()
+            " AND change_xid::text::bigint < %s", (cursor, xmin), binary=True).fetchall()
     records = [TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
                for r, k, u, e, v, a, c, s in rows]
     return records, xmin
@@ -187,7 +204,7 @@ def pull_units(conn, team_id: str, units: list[str], below: int) -> list[TeamRec
     rows = conn.execute(
         "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
         " FROM otpc.records WHERE unit = ANY(%s) AND change_xid::text::bigint < %s",
-        (units, below)).fetchall()
+        (units, below), binary=True).fetchall()
     return [TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
             for r, k, u, e, v, a, c, s in rows]
 
@@ -219,8 +236,8 @@ def replace_many(conn, pairs: list[tuple[TeamRecord, int]]) -> bool:
         cur = conn.execute(
             "UPDATE otpc.records r SET version = v.version, epoch = v.epoch, author = v.author,"
             " ciphertext = v.ct, signature = v.sig, change_xid = pg_current_xact_id()"
-            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::text[], %s::bytea[],"
-            " %s::bytea[]) AS v(record_id, old, version, epoch, author, ct, sig)"
+            " FROM unnest(%b::text[], %b::int[], %b::int[], %b::int[], %b::text[], %b::bytea[],"
+            " %b::bytea[]) AS v(record_id, old, version, epoch, author, ct, sig)"
             " WHERE r.record_id = v.record_id AND r.version = v.old", [list(c) for c in cols])
         if cur.rowcount != len(pairs):
             raise psycopg.Rollback()

@@ -16,7 +16,7 @@ from companion import crypto
 from companion.team import pgstore
 from companion.team import statements as S
 from companion.team.records import TeamRecord, open_record, seal_record
-from companion.team.units import TeamCryptoError, grant, open_grant, split_unit
+from companion.team.units import TeamCryptoError, grant_many, open_grant, split_unit
 
 WRITE_PERMISSION = {"tombstone": "delete"}  # every other kind needs "edit"
 
@@ -33,6 +33,9 @@ class Replica:
     problems: list[str] = field(default_factory=list)
     state: S.TeamState | None = None
     chain: list[S.Statement] = field(default_factory=list)  # the verified statement chain
+    # records this member sealed and signed itself (a rotation): pulled back byte for byte, they
+    # need no second verification of its own signature over its own content
+    sealed_here: dict[str, tuple[TeamRecord, dict | None]] = field(default_factory=dict)
 
 
 def pull(conn, me, replica: Replica) -> list[str]:
@@ -44,6 +47,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         raise TeamCryptoError("this member has been removed from the team")
     replica.state, replica.statement_seq, replica.chain = state, state.seq, chain
     held_before = _held(replica)
+    batch_keys: dict = {}  # a batch of grants shares one HPKE-sealed key: open it once
     for g in pgstore.my_grants(conn, replica.team_id, me.fingerprint):
         if (g.unit, g.epoch) in replica.unit_keys:
             continue
@@ -51,7 +55,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         try:
             if granter is None or not state.is_admin(g.granted_by):
                 raise TeamCryptoError(f"unit {g.unit}: key granted by a non-admin")
-            replica.unit_keys[(g.unit, g.epoch)] = open_grant(g, me, granter.sign_pub)
+            replica.unit_keys[(g.unit, g.epoch)] = open_grant(g, me, granter.sign_pub, batch_keys)
         except TeamCryptoError as exc:
             problems.append(str(exc))
     records, cursor = pgstore.pull(conn, replica.team_id, replica.cursor)
@@ -61,9 +65,14 @@ def pull(conn, me, replica: Replica) -> list[str]:
         seen = {r.record_id for r in records}
         records += [r for r in pgstore.pull_units(conn, replica.team_id, new_units, cursor)
                     if r.record_id not in seen]
+    allowed: dict[tuple[str, str, str], bool] = {}  # (author, permission, unit): one check each
+    signed = _signatures([r for r in records
+                          if replica.sealed_here.get(r.record_id, (None,))[0] != r], state)
     for rec in records:
+        own = replica.sealed_here.pop(rec.record_id, None)
         try:
-            replica.contents[rec.record_id] = (rec, _verify(rec, state, replica))
+            replica.contents[rec.record_id] = (
+                rec, _verify(rec, state, replica, allowed, own, signed.get(id(rec))))
             replica.versions[rec.record_id] = rec.version
         except TeamCryptoError as exc:
             problems.append(str(exc))
@@ -73,20 +82,38 @@ def pull(conn, me, replica: Replica) -> list[str]:
     return problems
 
 
-def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica) -> dict | None:
+def _signatures(records: list[TeamRecord], state: S.TeamState) -> dict[int, bool]:
+    """Each record's signature under its author's key, verified all at once (on every core)."""
+    mine = [r for r in records if r.author in state.members]
+    oks = crypto.ed25519_verify_many([(state.members[r.author].sign_pub, r.signature,
+                                       r.signed_bytes()) for r in mine])
+    return {id(r): ok for r, ok in zip(mine, oks, strict=True)}
+
+
+def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
+            allowed: dict | None = None, own: tuple | None = None,
+            signature_ok: bool | None = None) -> dict | None:
+    """Every check a pulled record passes. `own`: what this member itself sealed and signed for
+    that id; a record equal to it in every field (signature included) skips re-checking our own
+    signature and decrypting our own content, nothing else."""
     author = state.members.get(rec.author)
     if author is None:
         raise TeamCryptoError(f"record {rec.record_id[:8]} is signed by a non-member")
-    customer, group = split_unit(rec.unit)
     permission = WRITE_PERMISSION.get(rec.kind, "edit")
-    if not state.may(rec.author, permission, customer, group):
+    allowed = {} if allowed is None else allowed
+    check = (rec.author, permission, rec.unit)
+    if check not in allowed:
+        allowed[check] = state.may(rec.author, permission, *split_unit(rec.unit))
+    if not allowed[check]:
         raise TeamCryptoError(
             f"record {rec.record_id[:8]} v{rec.version}: its author may not {permission} there")
     key = replica.unit_keys.get((rec.unit, rec.epoch))
     if key is None and rec.kind != "tombstone":
         raise TeamCryptoError(f"record {rec.record_id[:8]}: no key for its unit and epoch")
-    return open_record(rec, replica.team_id, key or b"", author.sign_pub,
-                       replica.versions.get(rec.record_id, 0))
+    highest = replica.versions.get(rec.record_id, 0)
+    if own is not None and own[0] == rec and rec.version >= highest:
+        return own[1]
+    return open_record(rec, replica.team_id, key or b"", author.sign_pub, highest, signature_ok)
 
 
 def _dropped(conn, replica: Replica, me) -> list[str]:
@@ -94,13 +121,13 @@ def _dropped(conn, replica: Replica, me) -> list[str]:
     a unit it holds no key of); report records we verified that the server no longer lists at
     all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
     units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
-    gone, held = [], _held(replica)
-    reach: dict[str, bool] = {}
+    gone, held, fp = [], _held(replica), me.fingerprint
+    reaches: dict[str, bool] = {}  # per unit: thousands of records share a few hundred units
     for rid, (rec, _content) in list(replica.contents.items()):
         now_in = units.get(rid)
-        if rec.unit not in reach:  # once per unit
-            reach[rec.unit] = replica.state.reaches(me.fingerprint, *split_unit(rec.unit))
-        reachable = reach[rec.unit]
+        if rec.unit not in reaches:
+            reaches[rec.unit] = replica.state.reaches(fp, *split_unit(rec.unit))
+        reachable = reaches[rec.unit]
         if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
             del replica.contents[rid]  # out of reach; its highest version stays remembered
         elif now_in is None and rec.kind != "tombstone" and rec.unit in held:
@@ -128,13 +155,16 @@ def rotate_units(conn, admin, replica: Replica, units: set[str]) -> list[str]:
     re-sealed under it (one statement), old grants deleted; all in one transaction. Returns the
     OTP record ids whose secrets a departed member could have seen (re-enrol those accounts)."""
     state = replica.state
-    new_keys: dict[str, tuple[int, bytes]] = {}
-    grants = []
-    for unit in units:
-        epoch = max((e for u, e in replica.unit_keys if u == unit), default=0) + 1
-        new_keys[unit] = (epoch, crypto.random_key())
-        grants += [grant(replica.team_id, unit, epoch, new_keys[unit][1], m.enc_pub, m.fp, admin)
-                   for m in state.holders(*split_unit(unit))]
+    newest: dict[str, int] = {}
+    for u, e in replica.unit_keys:
+        newest[u] = max(e, newest.get(u, 0))
+    new_keys = {unit: (newest.get(unit, 0) + 1, crypto.random_key()) for unit in units}
+    per_member: dict[str, tuple[S.Member, list]] = {}  # one batched grant set per holder
+    for unit, (epoch, key) in new_keys.items():
+        for m in state.holders(*split_unit(unit)):
+            per_member.setdefault(m.fp, (m, []))[1].append((unit, epoch, key))
+    grants = [g for m, keys in per_member.values()
+              for g in grant_many(replica.team_id, keys, m.enc_pub, m.fp, admin)]
     pairs, exposed = [], []
     for rid, (rec, content) in replica.contents.items():
         if rec.unit not in new_keys or rec.kind == "tombstone":
@@ -149,10 +179,11 @@ def rotate_units(conn, admin, replica: Replica, units: set[str]) -> list[str]:
         pgstore.put_grants(conn, grants)
         if not pgstore.replace_many(conn, pairs):
             raise TeamCryptoError("records changed during the rotation; sync and retry")
-        for unit, (epoch, _key) in new_keys.items():
-            conn.execute("DELETE FROM otpc.grants WHERE unit = %s AND epoch < %s", (unit, epoch))
+        pgstore.delete_grants_before(conn, {u: epoch for u, (epoch, _key) in new_keys.items()})
     for unit, (epoch, key) in new_keys.items():
         replica.unit_keys[(unit, epoch)] = key
+    replica.sealed_here.update((rec.record_id, (rec, replica.contents[rec.record_id][1]))
+                               for rec, _old in pairs)
     return sorted(exposed)
 
 

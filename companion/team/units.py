@@ -3,6 +3,11 @@
 A unit key is wrapped to each member allowed to reach the unit with HPKE (RFC 9180, base mode);
 the HPKE `info` binds team, unit, epoch and the recipient's fingerprint, so a wrapped key moved to
 another member, unit or epoch does not open. Each grant is signed by the admin who made it.
+
+Many keys for one member at once (a rotation, an approval) share one HPKE encapsulation: a fresh
+batch key is HPKE-sealed to the member (info binds team and member) and each unit key is sealed
+under it with AES-256-GCM, AAD = the same `wrap_info` (team, unit, epoch, member). One X25519
+agreement per member instead of one per unit; docs/team-format.md, "Batched grants".
 """
 
 from __future__ import annotations
@@ -31,11 +36,19 @@ def split_unit(unit: str) -> tuple[str, str]:
     return customer, group
 
 
+HPKE_BLOB_BYTES = 80  # enc (32) ‖ a 32-byte key sealed (32 + 16): a single grant's whole blob
+BATCHED_BLOB_BYTES = HPKE_BLOB_BYTES + 12 + 32 + 16  # ‖ nonce ‖ unit key sealed under the batch key
+
+
 def wrap_info(team_id: str, unit: str, epoch: int, member_fp: str) -> bytes:
     return canon(
         {"f": FORMAT, "t": "unit-key", "team": team_id, "unit": unit, "epoch": epoch,
          "member": member_fp}
     )
+
+
+def batch_info(team_id: str, member_fp: str) -> bytes:
+    return canon({"f": FORMAT, "t": "unit-key-batch", "team": team_id, "member": member_fp})
 
 
 @dataclass(frozen=True)
@@ -65,21 +78,53 @@ def grant(
     if epoch < 1:
         raise ValueError("epochs start at 1")
     wrapped = crypto.hpke_seal(member_enc_pub, key, wrap_info(team_id, unit, epoch, member_fp))
-    unsigned = Grant(team_id, unit, epoch, member_fp, wrapped, admin.fingerprint, b"")
-    return Grant(**{**unsigned.__dict__, "signature": admin.sign(unsigned.signed_bytes())})
+    return _signed(Grant(team_id, unit, epoch, member_fp, wrapped, admin.fingerprint, b""), admin)
 
 
-def open_grant(g: Grant, me, admin_sign_pub: bytes) -> bytes:
+def grant_many(
+    team_id: str, keys: list[tuple[str, int, bytes]], member_enc_pub: bytes, member_fp: str,
+    admin,
+) -> list[Grant]:
+    """One grant per (unit, epoch, key) to one member, all under one HPKE-sealed batch key."""
+    if any(epoch < 1 for _u, epoch, _k in keys):
+        raise ValueError("epochs start at 1")
+    if len(keys) < 2:
+        return [grant(team_id, u, e, k, member_enc_pub, member_fp, admin) for u, e, k in keys]
+    batch_key = crypto.random_key()
+    head = crypto.hpke_seal(member_enc_pub, batch_key, batch_info(team_id, member_fp))
+    return [_signed(Grant(team_id, unit, epoch, member_fp,
+                          head + crypto.seal(batch_key, key,
+                                             wrap_info(team_id, unit, epoch, member_fp)),
+                          admin.fingerprint, b""), admin)
+            for unit, epoch, key in keys]
+
+
+def _signed(g: Grant, admin) -> Grant:
+    return Grant(g.team_id, g.unit, g.epoch, g.member_fp, g.wrapped, g.granted_by,
+                 admin.sign(g.signed_bytes()))
+
+
+def open_grant(g: Grant, me, admin_sign_pub: bytes, batch_keys: dict | None = None) -> bytes:
     """The unit key, after checking the granting admin's signature (the caller has checked, in the
-    statement chain, that this admin was an admin) and that the grant is addressed to `me`."""
+    statement chain, that this admin was an admin) and that the grant is addressed to `me`.
+    `batch_keys` (a dict the caller keeps for one sync round) remembers opened batch keys, so the
+    500 grants of one batch cost one HPKE opening."""
     if g.member_fp != me.fingerprint:
         raise TeamCryptoError(f"unit {g.unit} epoch {g.epoch}: key grant addressed to someone else")
     if not crypto.ed25519_verify(admin_sign_pub, g.signature, g.signed_bytes()):
         raise TeamCryptoError(f"unit {g.unit} epoch {g.epoch}: key grant signature is invalid")
+    info = wrap_info(g.team_id, g.unit, g.epoch, g.member_fp)
     try:
-        key = crypto.hpke_open(
-            me.enc_private, g.wrapped, wrap_info(g.team_id, g.unit, g.epoch, g.member_fp)
-        )
+        if len(g.wrapped) == BATCHED_BLOB_BYTES:
+            head = bytes(g.wrapped[:HPKE_BLOB_BYTES])
+            batch_keys = {} if batch_keys is None else batch_keys
+            seen = (g.team_id, g.member_fp, head)
+            if seen not in batch_keys:
+                batch_keys[seen] = crypto.hpke_open(me.enc_private, head,
+                                                    batch_info(g.team_id, g.member_fp))
+            key = crypto.unseal(batch_keys[seen], bytes(g.wrapped[HPKE_BLOB_BYTES:]), info)
+        else:
+            key = crypto.hpke_open(me.enc_private, g.wrapped, info)
     except crypto.DecryptError:
         raise TeamCryptoError(f"unit {g.unit} epoch {g.epoch}: key grant does not open") from None
     if len(key) != crypto.KEY_BYTES:

@@ -13,7 +13,7 @@ from companion import crypto
 from companion.team import statements as S
 from companion.team.keys import MemberKeys
 from companion.team.records import seal_record
-from companion.team.units import grant, unit_id, wrap_info
+from companion.team.units import batch_info, grant, grant_many, unit_id, wrap_info
 
 TEAM = "0123456789abcdef0123456789abcdef"
 
@@ -37,6 +37,27 @@ def build() -> dict:
     rec = seal_record(TEAM, "rec1", "otp", "custA", "", 1, 1,
                       {"type": "totp", "secret": "JBSWY3DPEHPK3PXP"}, unit_key, founder)
     g = grant(TEAM, unit_id("custA"), 1, unit_key, alice.enc_public, alice.fingerprint, founder)
+    return {**_base(founder, alice, found, role, rec, g, unit_key),
+            "batched_grants": batched_grants(founder, alice)}
+
+
+def batched_grants(founder: MemberKeys, alice: MemberKeys) -> dict:
+    """Two unit keys granted to alice under one HPKE-sealed batch key."""
+    keys = [(unit_id("custA"), 2, bytes(range(32))), (unit_id("custB"), 1, bytes(range(32, 64)))]
+    grants = grant_many(TEAM, keys, alice.enc_public, alice.fingerprint, founder)
+    return {
+        "batch_info": batch_info(TEAM, alice.fingerprint).decode(),
+        "grants": [
+            {"unit": g.unit, "epoch": g.epoch, "member": g.member_fp, "granted_by": g.granted_by,
+             "info": wrap_info(TEAM, g.unit, g.epoch, g.member_fp).decode(),
+             "wrapped": g.wrapped.hex(), "signed_bytes": g.signed_bytes().decode(),
+             "signature": g.signature.hex(), "unit_key": key.hex()}
+            for g, (_u, _e, key) in zip(grants, keys, strict=True)
+        ],
+    }
+
+
+def _base(founder, alice, found, role, rec, g, unit_key) -> dict:
     return {
         "team_id": TEAM,
         "members": {
@@ -67,5 +88,9 @@ def build() -> dict:
 
 if __name__ == "__main__":
     out = Path(__file__).with_name("team.json")
-    out.write_text(json.dumps(build(), indent=2, ensure_ascii=False) + "\n")
+    vectors = build()
+    if "--add-batched" in __import__("sys").argv and out.exists():
+        # keep the vectors already published (their random blobs), add the batched grants only
+        vectors = {**json.loads(out.read_text()), "batched_grants": vectors["batched_grants"]}
+    out.write_text(json.dumps(vectors, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {out}")
