@@ -266,7 +266,8 @@ def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> bool:
 def ed25519_verify_many(items: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
     """ed25519_verify over many (public, signature, message), in order, on every core this process
     may use: libsodium releases the GIL while it verifies (a first team sync checks thousands)."""
-    workers = min(len(os.sched_getaffinity(0)), 8)
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    workers = min(len(affinity(0)) if affinity else (os.cpu_count() or 1), 8)
     if workers < 2 or len(items) < 256:
         return [ed25519_verify(*item) for item in items]
     from concurrent.futures import ThreadPoolExecutor
