@@ -64,9 +64,9 @@ def try_fast_path(args: list[str]) -> int | None:
         return None
     vault, ref, as_json, at = parsed
     from companion.cli.control import ask
-    from companion.paths import vault_path
+    from companion.paths import vault_file
 
-    reply = ask(vault_path(vault), {"op": "code", "entry": ref, "at": at})
+    reply = ask(vault_file(vault), {"op": "code", "entry": ref, "at": at})
     if reply is None:
         return None
     if not reply.get("ok"):
