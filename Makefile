@@ -10,7 +10,7 @@ WEB_EXT_VERSION := 10.7.0
 PUPPETEER := $(TOOLS)/node_modules/puppeteer-core
 PUPPETEER_VERSION := 24.43.1
 
-.PHONY: run on-path install install-test constraints install-firefox test test-firefox lint lint-extension bench extension
+.PHONY: run on-path install install-test constraints test-fast install-firefox test test-firefox lint lint-extension bench extension
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -97,6 +97,15 @@ extension: $(WEB_EXT)
 	  manifest.json $(filter-out package.json manifest.json,$(notdir $(wildcard extension/*)))
 	$(WEB_EXT) build --source-dir extension --artifacts-dir $(DIST) --no-config-discovery \
 	  --ignore-files package.json --filename otp-companion-firefox.zip --overwrite-dest
+
+# The inner loop, under 30 s: unit and fast tests. No browser (tests/e2e, Firefox), no PostgreSQL
+# (tests/team), nothing marked slow (`@pytest.mark.slow`: subprocess-heavy, KDF-bound or crash tests).
+# It installs the test venv only when there is none yet.
+$(BIN)/pytest:
+	$(MAKE) install-test
+
+test-fast: $(BIN)/pytest
+	$(BIN)/python -m pytest -q -m "not slow and not e2e" --ignore=tests/e2e --ignore=tests/team
 
 # Everything CI runs: ruff, web-ext lint, the Python suite (unit, vault, CLI, server, import,
 # end-to-end in headless Chromium) and the JS unit tests.

@@ -65,6 +65,7 @@ def rfc(otpc):
     return otpc
 
 
+@pytest.mark.slow
 def test_rfc6238_through_otpc_code_at(rfc):
     for at, codes in RFC6238.items():
         for algorithm, expected in codes.items():
@@ -73,6 +74,7 @@ def test_rfc6238_through_otpc_code_at(rfc):
             assert r.out == expected + "\n", (at, algorithm)
 
 
+@pytest.mark.slow
 def test_rfc4226_counter_persists_and_advances(rfc):
     rfc.ok(
         "otp",
@@ -313,6 +315,7 @@ def run_in_pty(otpc, args, answer: bytes = b"", timeout: float = 60, expect=()) 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+@pytest.mark.slow
 def test_watch_renders_countdown_and_rolls_over(rfc):
     # 1111111109 is the last second of its 30 s step: the bar is red, then the next code comes up.
     out, code = run_in_pty(

@@ -9,6 +9,10 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # make and shells
+
 ROOT = Path(__file__).resolve().parents[2]
 OTPC = ROOT / ".venv" / "bin" / "otpc"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"

@@ -92,6 +92,7 @@ def flip_dir(tmp_path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_every_byte_flip_is_detected_or_harmless(vault_path, flip_dir, memory_keyring, capsys):
     global _ORIGINAL, _EXPECTED, _WORKDIR
     v = Vault.create(vault_path, PASSWORD, kdf_ms=1)
