@@ -98,14 +98,14 @@ extension: $(WEB_EXT)
 	$(WEB_EXT) build --source-dir extension --artifacts-dir $(DIST) --no-config-discovery \
 	  --ignore-files package.json --filename otp-companion-firefox.zip --overwrite-dest
 
-# The inner loop, under 30 s: unit and fast tests. No browser (tests/e2e, Firefox), no PostgreSQL
+# The inner loop, about 30 s on two idle cores (pytest-xdist, -n 2): unit and fast tests. No browser (tests/e2e, Firefox), no PostgreSQL
 # (tests/team), nothing marked slow (`@pytest.mark.slow`: subprocess-heavy, KDF-bound or crash tests).
 # It installs the test venv only when there is none yet.
 $(BIN)/pytest:
 	$(MAKE) install-test
 
 test-fast: $(BIN)/pytest
-	$(BIN)/python -m pytest -q -m "not slow and not e2e" --ignore=tests/e2e --ignore=tests/team
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not e2e" --ignore=tests/e2e --ignore=tests/team
 
 # Everything CI runs: ruff, web-ext lint, the Python suite (unit, vault, CLI, server, import,
 # end-to-end in headless Chromium) and the JS unit tests.

@@ -13,6 +13,8 @@ import time
 import pytest
 from cli_harness import OTPC, one_line_error
 
+pytestmark = pytest.mark.slow  # ~40 tests, each running otpc (and its KDF) several times
+
 SEEDS = {
     "SHA1": b"12345678901234567890",
     "SHA256": b"12345678901234567890123456789012",

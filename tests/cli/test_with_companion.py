@@ -12,6 +12,8 @@ import pytest
 from cli_harness import one_line_error
 from test_codes import ANSI, run_in_pty
 
+pytestmark = pytest.mark.slow  # a real companion per test
+
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC seed "12345678901234567890"
 
 
