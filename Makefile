@@ -10,7 +10,7 @@ WEB_EXT_VERSION := 10.7.0
 PUPPETEER := $(TOOLS)/node_modules/puppeteer-core
 PUPPETEER_VERSION := 24.43.1
 
-.PHONY: run install install-test constraints install-firefox test test-firefox lint lint-extension bench extension
+.PHONY: run on-path install install-test constraints test-fast install-firefox test test-firefox lint lint-extension bench extension
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,8 +23,25 @@ install: $(BIN)/python
 
 # Starts the companion on 127.0.0.1:17655; on a fresh machine it first creates the vault (asking
 # for a new master password), then prints how to load the extension and pair it.
-run: install
+run: install on-path
 	$(BIN)/otpc serve
+
+# So that the next command a user types in another terminal (`otpc pair`) works: a symlink in
+# ~/.local/bin when that folder is on PATH (never replacing another otpc there), else the exact
+# export line to type. Nothing is written outside the checkout in the second case.
+OTPC_ABS := $(abspath $(BIN))/otpc
+LOCAL_BIN ?= $(HOME)/.local/bin
+on-path:
+	@found="$$(command -v otpc 2>/dev/null)"; link="$(LOCAL_BIN)/otpc"; \
+	if [ -n "$$found" ] && [ "$$found" -ef "$(OTPC_ABS)" ]; then \
+	  echo "otpc is on your PATH ($$found)."; \
+	elif case ":$$PATH:" in *":$(LOCAL_BIN):"*) true;; *) false;; esac \
+	     && { [ ! -e "$$link" ] && [ ! -L "$$link" ]; }; then \
+	  ln -s "$(OTPC_ABS)" "$$link" && echo "Linked $$link -> $(OTPC_ABS): otpc works in every terminal."; \
+	else \
+	  echo "To use otpc in another terminal, type there first:"; \
+	  echo "  export PATH=\"$(abspath $(BIN)):\$$PATH\""; \
+	fi
 
 # Test tools (and the team extra: tests/team start a throwaway PostgreSQL with Debian's initdb,
 # as the postgres user when run as root); Debian's chromium for the browser tests (never a browser download);
@@ -80,6 +97,15 @@ extension: $(WEB_EXT)
 	  manifest.json $(filter-out package.json manifest.json,$(notdir $(wildcard extension/*)))
 	$(WEB_EXT) build --source-dir extension --artifacts-dir $(DIST) --no-config-discovery \
 	  --ignore-files package.json --filename otp-companion-firefox.zip --overwrite-dest
+
+# The inner loop, about 30 s on two idle cores (pytest-xdist, -n 2): unit and fast tests. No browser (tests/e2e, Firefox), no PostgreSQL
+# (tests/team), nothing marked slow (`@pytest.mark.slow`: subprocess-heavy, KDF-bound or crash tests).
+# It installs the test venv only when there is none yet.
+$(BIN)/pytest:
+	$(MAKE) install-test
+
+test-fast: $(BIN)/pytest
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not e2e" --ignore=tests/e2e --ignore=tests/team
 
 # Everything CI runs: ruff, web-ext lint, the Python suite (unit, vault, CLI, server, import,
 # end-to-end in headless Chromium) and the JS unit tests.

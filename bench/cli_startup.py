@@ -35,6 +35,18 @@ def median_ms(cmd: list[str], runs: int, env: dict) -> float:
     return statistics.median(times) * 1000
 
 
+def imported_modules(cmd: list[str], env: dict) -> dict[str, int]:
+    """module -> cumulative import time (µs) of one run, from `python -X importtime`."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    found = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            _, cumulative, name = line.split("|")
+            found[name[1:].rstrip()] = int(cumulative)  # nested imports keep their indent
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
@@ -49,8 +61,16 @@ def main() -> None:
         proc = _companion.start(vault, _companion.free_port())
         try:
             fast = median_ms(code, args.runs, env)
+            # What the fast path imports beyond a bare interpreter (top-level imports only).
+            bare_modules = imported_modules(["-c", "pass"], env)
+            ours = imported_modules(code, env)
         finally:
             _companion.stop(proc)
+    extra = {m: t for m, t in ours.items() if m.strip() not in {b.strip() for b in bare_modules}}
+    print(f"modules the fast path imports beyond bare python: {len(extra)}; largest top-level ones:")
+    for name, micros in sorted(((m, t) for m, t in extra.items() if not m.startswith(" ")),
+                               key=lambda x: -x[1])[:8]:
+        print(f"  {name:28s} {micros / 1000:6.1f} ms (cumulative)")
     print(f"python -c pass:                         {bare:6.1f} ms (median of {args.runs})")
     print(f"otpc code, companion running (fast):    {fast:6.1f} ms  ({fast / bare:.2f}x bare python)")
     print(f"otpc code, no companion (KDF, kdf_ms=1): {direct:6.1f} ms  ({direct / bare:.2f}x bare python)")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/harness, which the e2e fixtures use
 
 from tests.e2e.conftest import CHROMIUM, EXTENSION  # noqa: E402
 from tests.e2e.corpus_runner import run_corpus  # noqa: E402

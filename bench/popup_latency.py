@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/harness, which the e2e fixtures use
 
 from tests.e2e.conftest import (  # noqa: E402
     CHROMIUM,

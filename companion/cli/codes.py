@@ -63,18 +63,26 @@ def render(result: dict, at: float, label: str):
 
 
 def watch(state: State, ref: str, start_at: float | None, frames: int, exact: bool = False) -> None:
-    """A terminal gets the live bar; a pipe gets one line per code, flushed as each one comes up."""
+    """A terminal gets the live bar; a pipe gets one line per code, flushed as each one comes up.
+
+    With --at T the clock starts at T once the first code is there and the display is ready (opening
+    the vault can take a KDF's time), so the first frame shows T itself."""
+    result = fetch_code(state, ref, start_at, exact)
+    if result["valid_until"] is None:  # HOTP: the code was made (and the counter advanced) anyway
+        click.echo(result["code"])
+        raise UserError("HOTP codes do not expire; --watch is for TOTP and Steam codes")
+    live = sys.stdout.isatty()
+    if live:
+        import rich.live  # noqa: F401  (loaded before the clock starts)
+
+        render(result, start_at or time.time(), ref)  # and render's own imports
     offset = 0.0 if start_at is None else start_at - time.time()
 
     def now() -> float:
         return time.time() + offset
 
-    result = fetch_code(state, ref, now() if start_at is not None else None, exact)
-    if result["valid_until"] is None:  # HOTP: the code was made (and the counter advanced) anyway
-        click.echo(result["code"])
-        raise UserError("HOTP codes do not expire; --watch is for TOTP and Steam codes")
     try:
-        if sys.stdout.isatty():
+        if live:
             _watch_live(state, ref, start_at, frames, result, now, exact)
         else:
             _watch_lines(state, ref, start_at, frames, result, now, exact)

@@ -70,7 +70,7 @@ def complete_customer(ctx: click.Context, param: click.Parameter, incomplete: st
 
 
 def _completer(command: click.Command, param: click.Parameter):
-    if param.metavar == "ENTRY" or "--entry" in getattr(param, "opts", ()):
+    if param.metavar in ("ENTRY", "[ENTRY]") or "--entry" in param.opts:
         return complete_entry
     if "--customer" in param.opts or (command.name, param.name) in CUSTOMER_ARGUMENTS:
         return complete_customer

@@ -99,7 +99,10 @@ def _print_next_steps(port: int, *, locked: bool) -> None:
     """What to do once the companion runs: load the extension, pair, add secrets."""
     from companion.paths import extension_dir
 
-    where = str(extension_dir())
+    try:
+        where = str(extension_dir())
+    except UserError:  # a broken install: still serve, and say where it should have been
+        where = "the extension folder ('otpc extension path' says why it is missing)"
     steps = [
         f"OTP Companion is listening on http://127.0.0.1:{port} (Ctrl-C stops it).",
         f"1. Load the extension: Chromium/Chrome/Edge: chrome://extensions, Developer mode, "

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from cli_harness import OTPC, one_line_error
 
+pytestmark = pytest.mark.slow  # Xvfb, xclip and detached clearers
+
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 

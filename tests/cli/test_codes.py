@@ -13,6 +13,8 @@ import time
 import pytest
 from cli_harness import OTPC, one_line_error
 
+pytestmark = pytest.mark.slow  # ~40 tests, each running otpc (and its KDF) several times
+
 SEEDS = {
     "SHA1": b"12345678901234567890",
     "SHA256": b"12345678901234567890123456789012",
@@ -65,6 +67,7 @@ def rfc(otpc):
     return otpc
 
 
+@pytest.mark.slow
 def test_rfc6238_through_otpc_code_at(rfc):
     for at, codes in RFC6238.items():
         for algorithm, expected in codes.items():
@@ -73,6 +76,7 @@ def test_rfc6238_through_otpc_code_at(rfc):
             assert r.out == expected + "\n", (at, algorithm)
 
 
+@pytest.mark.slow
 def test_rfc4226_counter_persists_and_advances(rfc):
     rfc.ok(
         "otp",
@@ -313,6 +317,7 @@ def run_in_pty(otpc, args, answer: bytes = b"", timeout: float = 60, expect=()) 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+@pytest.mark.slow
 def test_watch_renders_countdown_and_rolls_over(rfc):
     # 1111111109 is the last second of its 30 s step: the bar is red, then the next code comes up.
     out, code = run_in_pty(

@@ -12,6 +12,8 @@ from cli_harness import OTPC, one_line_error
 
 from companion.cli.main import COMMANDS
 
+pytestmark = pytest.mark.slow  # bash runs the completion script against a real companion
+
 SPACED = "Müller & Co/Web mail"
 
 

@@ -13,6 +13,8 @@ from cli_harness import OTPC, PASSWORD, Result, one_line_error
 from harness.companion_process import PASSWORD as PASSWORD_OF_SEEDED
 from harness.unprivileged import open_dir, read_only_for_them, unprivileged, writable_by_them
 
+pytestmark = pytest.mark.slow  # dozens of otpc subprocesses as another user
+
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 

@@ -7,7 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from cli_harness import PASSWORD, one_line_error
+
+pytestmark = pytest.mark.slow  # otpc subprocesses
 
 WEAK = "password1"  # zxcvbn: score 0, "This is a top-10 common password."
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from cli_harness import one_line_error
+
+pytestmark = pytest.mark.slow  # otpc subprocesses
 
 
 def fake_systemctl(tmp_path, *, exit_code: int, stderr: str = "") -> tuple[str, object]:

@@ -3,9 +3,11 @@ control socket (no password needed); once it is locked, they open the vault them
 
 import json
 
+import pytest
 from cli_harness import one_line_error
 from test_codes import ANSI, run_in_pty
 
+pytestmark = pytest.mark.slow  # a real companion per test
 NO_PASSWORD = {"OTPC_PASSWORD": None}
 
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from harness.ports import free_port  # noqa: F401  (the one harness; bench/popup_latency imports it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extension"
@@ -47,12 +48,6 @@ LONG_TITLE = "Microsoft 365 global administrator (break-glass) for the Wayne Ent
 SECRET_RFC4226 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 RFC4226_CODES = ["755224", "287082", "359152", "969429", "338314",
                  "254676", "287922", "162583", "520489", "399871"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:

@@ -34,6 +34,8 @@ from companion.formats.records import Item
 from companion.otp import OtpParams
 from companion.vault import Vault
 
+pytestmark = pytest.mark.slow  # otpc subprocesses per format
+
 OTPC = str(Path(sys.executable).with_name("otpc"))
 MASTER = "master pw"
 T = 1_111_111_109

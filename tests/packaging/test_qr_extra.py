@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import segno
 from harness.cli_runner import one_line_error
+
+pytestmark = pytest.mark.slow  # otpc subprocesses
 
 HIDE = '''
 import importlib.abc, sys

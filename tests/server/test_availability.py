@@ -9,7 +9,10 @@ import socket
 import time
 
 import protoclient as pc
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+
+pytestmark = pytest.mark.slow  # floods and slow clients against real companions
 
 
 def _junk(companion, client, client_id: str) -> pc.Reply:

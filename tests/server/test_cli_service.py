@@ -12,7 +12,10 @@ import tempfile
 from pathlib import Path
 
 import pyotp
+import pytest
 from companion_harness import PASSWORD, SECRET
+
+pytestmark = pytest.mark.slow  # real companions and otpc subprocesses
 
 
 def otpc(companion, *args, env=None, stdin=subprocess.DEVNULL):

@@ -12,6 +12,8 @@ import pyotp
 import pytest
 from companion_harness import ENTRY_PASSWORD, HOTP_SECRET, PASSWORD, SECRET
 
+pytestmark = pytest.mark.slow  # a real companion per module, fresh ones per test
+
 UNAUTHORIZED = b'{"error": "unauthorized", "message": "authentication failed"}'
 WEB = "https://evil.example"
 

@@ -6,7 +6,10 @@ import time
 
 import protoclient as pc
 import pyotp
+import pytest
 from companion_harness import ENTRY_PASSWORD, HOTP_SECRET, PASSWORD, SECRET
+
+pytestmark = pytest.mark.slow  # a real companion
 
 
 def test_pairs_and_reports_status(companion, client):

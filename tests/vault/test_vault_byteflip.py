@@ -104,6 +104,7 @@ def flip_dir(tmp_path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_every_byte_flip_is_detected_or_harmless(
     vault_path, flip_dir, memory_keyring, capsys, monkeypatch
 ):

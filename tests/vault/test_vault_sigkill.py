@@ -13,10 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from vault_helpers import PASSWORD, hotp
 
 from companion.otp import hotp_code
 from companion.vault import Vault
+
+pytestmark = pytest.mark.slow  # 25 writer processes killed
 
 CHILD = Path(__file__).with_name("vault_child.py")
 KILLS = 25
