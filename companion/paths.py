@@ -40,6 +40,8 @@ def state_dir() -> Path:
     """Where the companion remembers things about a vault that must not live inside it (the last
     vault generation seen, for rollback detection): `OTPC_STATE_DIR`, else the platform's user
     state dir (~/.local/state/otpc on Linux)."""
+    from pathlib import Path
+
     env = os.environ.get("OTPC_STATE_DIR")
     if env:
         return Path(env).expanduser().resolve()

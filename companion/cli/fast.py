@@ -65,10 +65,10 @@ def try_fast_path(args: list[str]) -> int | None:
     vault, ref, as_json, at = parsed
     from companion.cli.control import call
     from companion.errors import Locked, UserError
-    from companion.paths import vault_path
+    from companion.paths import vault_file
 
     try:
-        path = vault_path(vault)
+        path = vault_file(vault)
         reply = call(path, {"op": "code", "vault": str(path), "entry": ref, "at": at})
     except Locked:
         return None  # the normal path opens the vault itself (or asks to unlock the companion)
