@@ -1,9 +1,11 @@
-"""Team entries in real Chromium with the real extension, against a real companion that is a member
+"""Team entries in real Chromium with the real extension, against real companions that are members
 of a real team (PostgreSQL cluster of its own, members enrolled through the `otpc` CLI, as in
 tests/team): alice's Login Role `tech-a` may only view CustA's codes. The popup and the manage page
 show the entry with a Team badge and its live code; Add entry, Edit OTP and Delete OTP are disabled
 with a tooltip naming the missing permission; a Delete forced past the disabled button is refused by
-the companion (403 "forbidden") and shown as one sentence, and the OTP is still there afterwards."""
+the companion (403 "forbidden") and shown as one sentence, and the OTP is still there afterwards.
+carol's role `editor` (edit only) gets no code anywhere: "no access" in the popup, OTP and Reveal OTP
+disabled on the manage page, Edit OTP and Add entry enabled, Delete OTP disabled."""
 
 from __future__ import annotations
 
@@ -68,11 +70,20 @@ def team(tmp_path_factory):
         cluster.stop()
 
 
-@pytest.fixture
-def alice_paired(browser, team):
-    """The shared browser paired with alice's companion; unpaired afterwards so that the other
+@pytest.fixture(scope="module")
+def carol(team, tmp_path_factory):
+    """A member whose role (`editor`) may edit CustA's entries but not see their codes."""
+    tech = tc.Tech("carol", tmp_path_factory.mktemp("carol"))
+    tech.ok("init", "--kdf-ms", "1")
+    team.founder.ok("team", "role", "add", "editor", "--customers", "CustA", "--can", "edit")
+    tc.enrol(team.founder, tech, "editor")
+    return tech
+
+
+def paired_with(browser, tech: tc.Tech):
+    """The shared browser paired with `tech`'s companion; unpaired afterwards so that the other
     tests' `paired` fixture pairs it with the shared companion again."""
-    companion = MemberCompanion(team.alice)
+    companion = MemberCompanion(tech)
     try:
         unpair_through_options(browser)
         pair_through_popup(browser, companion)
@@ -81,6 +92,16 @@ def alice_paired(browser, team):
     finally:
         browser.companion_port = None
         companion.stop()
+
+
+@pytest.fixture
+def alice_paired(browser, team):
+    yield from paired_with(browser, team.alice)
+
+
+@pytest.fixture
+def carol_paired(browser, carol):
+    yield from paired_with(browser, carol)
 
 
 def current_codes(secret: str) -> set[str]:
@@ -144,3 +165,39 @@ def test_view_only_member_sees_badge_and_code_but_no_edit_or_delete(alice_paired
         manage.close()
     # Nothing lost: alice still gets CustA/Mail's code from her vault.
     assert team.alice.code("CustA/Mail", AT) == tc.totp(tc.SECRET_A, AT)
+
+
+def test_member_without_view_gets_no_code_controls(carol_paired, artifacts):
+    browser = carol_paired
+    popup = browser.open_popup()
+    try:
+        popup.wait_for_selector("body[data-state=ready]", timeout=15_000)
+        popup.fill("#search", "Mail")
+        row = popup.locator("#results li.row", has_text="Mail")
+        row.locator(".team-badge").wait_for(timeout=10_000)
+        label = row.locator(".no-otp-label")
+        assert label.inner_text() == "no access"
+        assert label.get_attribute("title") == ("Your team role lacks the \u201cview\u201d permission: "
+                                                "it may not show its codes.")
+        assert row.locator(".code, [data-act=fill], [data-act=copy]").count() == 0
+    finally:
+        popup.close()
+
+    manage = browser.context.new_page()
+    try:
+        manage.set_viewport_size({"width": 1100, "height": 720})
+        manage.goto(browser.url("manage/manage.html"))
+        manage.click("#customers button:has-text('CustA')")
+        manage.locator("#add-entry").wait_for()
+        assert manage.locator("#add-entry").is_enabled()
+        row = manage.locator("tr", has_text="Mail")
+        assert row.locator("button[data-act=otp]").is_disabled()
+        row.locator("button[data-act=details]").click()
+        manage.wait_for_selector("#details .team-badge")
+        assert manage.locator("#reveal-otp").is_disabled()
+        assert "\u201cview\u201d permission" in manage.get_attribute("#reveal-otp", "title")
+        assert manage.locator("#edit-otp").is_enabled()
+        assert manage.locator("#delete-otp").is_disabled()
+        manage.screenshot(path=artifacts / "team-manage-edit-only.png")
+    finally:
+        manage.close()
