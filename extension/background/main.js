@@ -201,7 +201,7 @@ async function fillFromGesture(tab, { frameId, useContextTarget = false } = {}) 
   if (!tab?.id || !isWebPage(tab.url)) return { skipped: true };
   let entries;
   try {
-    entries = (await matchesFor(tab.id)).entries.filter((e) => e.has_otp);
+    entries = (await matchesFor(tab.id)).entries.filter((e) => e.has_otp && allows(e, "code")); // a team role may not show codes
   } catch {
     return openPicker(tab.id, { reason: "state" });
   }
