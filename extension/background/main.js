@@ -2,6 +2,7 @@
 // menu; decides which entries match a tab from the browser-supplied tab URL (never from the page).
 import { ext } from "../lib/browser.js";
 import { isWebPage, registrableDomain } from "../lib/domain.js";
+import { allows } from "../lib/permissions.js";
 import { getSettings, setSettings } from "../lib/settings.js";
 import { CLEAR_ALARM, clearClipboardIfUnchanged, scheduleClipboardClear } from "./clipboard.js";
 import { api, pairingInfo, pairWith, sealFor, stateFromError, status, unpair, unsealFrom } from "./companion.js";
@@ -30,7 +31,8 @@ async function matchesFor(tabId) {
 }
 
 function autoCode(entry) {
-  return entry.has_otp && entry.otp?.type !== "hotp"; // HOTP codes are only made on request: each one uses up the counter
+  // HOTP codes are only made on request (each one uses up the counter); a team role without "view" gets none.
+  return entry.has_otp && entry.otp?.type !== "hotp" && allows(entry, "code");
 }
 
 async function codesFor(entries) {
@@ -199,7 +201,7 @@ async function fillFromGesture(tab, { frameId, useContextTarget = false } = {}) 
   if (!tab?.id || !isWebPage(tab.url)) return { skipped: true };
   let entries;
   try {
-    entries = (await matchesFor(tab.id)).entries.filter((e) => e.has_otp);
+    entries = (await matchesFor(tab.id)).entries.filter((e) => e.has_otp && allows(e, "code")); // a team role may not show codes
   } catch {
     return openPicker(tab.id, { reason: "state" });
   }

@@ -2,6 +2,8 @@
 // are set apart without literal backticks, and positions count the characters as the user typed them.
 // Pure functions (no DOM), unit-tested in tests/js/messages.test.mjs.
 
+import { forbiddenSentence } from "./permissions.js";
+
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const BAD_LENGTHS = new Set([1, 3, 6]); // base32 length mod 8 that no whole number of bytes gives
 const MIN_SECRET_CHARS = 16; // 80 bits, what the companion requires
@@ -17,8 +19,9 @@ export function sentence(text) {
   return /[.!?\u201d)]$/.test(s) ? s : `${s}.`;
 }
 
-/** The message of an error (or anything thrown) as a sentence. */
+/** The message of an error (or anything thrown) as a sentence; a team role's 403 in its own words. */
 export function describeError(err) {
+  if (err?.kind === "forbidden") return forbiddenSentence(err.message);
   return sentence(err?.message ?? err);
 }
 

@@ -4,6 +4,7 @@ import { h, icon, toast } from "../lib/dom.js";
 import { CodeView } from "../lib/code-view.js";
 import { closeDialog, openDialog } from "./dialog.js";
 import { otpForm } from "./forms.js";
+import { guarded, teamBadge } from "../lib/team-ui.js";
 import { apiCall, clearDetail, fail, isLatest, markSelected, newRequest, showDetail } from "./state.js";
 
 function otpSummary(otp) {
@@ -32,12 +33,13 @@ export async function details(entryId) {
     copyButton.classList.remove("hidden");
     if (view.isHotp) reveal.textContent = "Next code";
     else reveal.classList.add("hidden");
-  } }, "Reveal OTP");
+  } }, "Reveal OTP"); // shows a code, never the secret: a team role needs "view"
+  guarded(reveal, entry, "code");
   showDetail(
     h("div", { class: "toolbar" }, h("h2", { title: entry.title }, entry.title),
       h("button", { type: "button", class: "ghost close", "aria-label": "Close the details", onclick: () => { markSelected(null); clearDetail(); } }, "\u2715")),
     h("section", { class: "card details", id: "details" },
-      h("div", { class: "customer" }, entry.customer),
+      h("div", { class: "customer" }, entry.customer, teamBadge(entry)),
       h("dl", {},
         h("dt", {}, "Username"), h("dd", {}, entry.username || "\u2014"),
         h("dt", {}, "URLs"), h("dd", {}, entry.urls.length ? entry.urls.map((u) => h("div", {}, u)) : "\u2014"),
@@ -47,9 +49,9 @@ export async function details(entryId) {
         otp ? shownCode : null,
         h("div", { class: "buttons" },
           otp ? reveal : null, otp ? copyButton : null,
-          h("button", { type: "button", class: "primary writable", id: "edit-otp", onclick: () => otpForm(entry) }, otp ? "Edit OTP" : "Set up OTP"),
-          otp ? h("button", { type: "button", class: "trash writable", id: "delete-otp", "aria-label": "Delete OTP", onclick: () => confirmDelete(entry) },
-            icon("trash", 16), "Delete OTP") : null),
+          guarded(h("button", { type: "button", class: "primary writable", id: "edit-otp", onclick: () => otpForm(entry) }, otp ? "Edit OTP" : "Set up OTP"), entry, "setOtp"),
+          otp ? guarded(h("button", { type: "button", class: "trash writable", id: "delete-otp", "aria-label": "Delete OTP", onclick: () => confirmDelete(entry) },
+            icon("trash", 16), "Delete OTP"), entry, "deleteOtp") : null),
         otp ? h("p", { class: "hint" }, view.isHotp
           ? "Codes show only when you ask. HOTP: every code shown uses up the counter."
           : "Codes show only when you ask: this page is for managing entries.") : null)));

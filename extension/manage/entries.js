@@ -1,5 +1,7 @@
 // The middle pane: the selected customer's entries, with search; a row opens its details beside it.
 import { h } from "../lib/dom.js";
+import { allows } from "../lib/permissions.js";
+import { guarded, teamBadge } from "../lib/team-ui.js";
 import { otpPopup } from "./dialog.js";
 import { details } from "./details.js";
 import { entryForm } from "./forms.js";
@@ -25,7 +27,7 @@ export async function selectCustomer(customer, search = "", { keepDetail = false
   });
   panes.entries.replaceChildren(
     h("div", { class: "toolbar" }, h("h2", {}, customer.name),
-      h("button", { type: "button", class: "primary writable", id: "add-entry", onclick: () => entryForm(customer) }, "Add entry")),
+      guarded(h("button", { type: "button", class: "primary writable", id: "add-entry", onclick: () => entryForm(customer) }, "Add entry"), customer, "addEntry")),
     box,
     h("div", { class: "card" }, entries.length ? entryTable(entries)
       : h("div", { class: "empty" }, search ? `Nothing matches \u201c${search}\u201d.` : "No entries yet.")));
@@ -37,9 +39,9 @@ function entryTable(entries) {
     h("thead", {}, h("tr", {}, h("th", {}, "Title"), h("th", {}, "Username"), h("th", { class: "act" }, h("span", { class: "sr-only" }, "Actions")))),
     h("tbody", {}, entries.map((e) => h("tr", { dataset: { entryId: e.id }, "aria-selected": "false",
       onclick: (event) => { if (!event.target.closest("button")) details(e.id); } },
-    h("td", {}, h("div", { class: "title", title: e.title }, e.title), h("div", { class: "urls" }, e.urls.join(" \u00b7 "))),
+    h("td", {}, h("div", { class: "title", title: e.title }, e.title, teamBadge(e)), h("div", { class: "urls" }, e.urls.join(" \u00b7 "))),
     h("td", { class: "user" }, e.username || h("span", { class: "muted" }, "\u2014")),
     h("td", { class: "act" },
-      e.has_otp ? h("button", { type: "button", class: "otp-btn", dataset: { act: "otp" }, onclick: () => otpPopup(e) }, "OTP") : null,
+      e.has_otp ? guarded(h("button", { type: "button", class: "otp-btn", dataset: { act: "otp" }, onclick: () => otpPopup(e) }, "OTP"), e, "code") : null,
       h("button", { type: "button", class: "ghost", dataset: { act: "details" }, onclick: () => details(e.id) }, "Details"))))));
 }
