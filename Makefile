@@ -54,6 +54,9 @@ install-test: $(BIN)/python
 	@command -v Xvfb >/dev/null 2>&1 && command -v xclip >/dev/null 2>&1 || { \
 	  echo "installing Debian's xvfb and xclip for the clipboard tests (otpc code -c)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xclip >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the team tests (a throwaway cluster per run)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 # Re-pin constraints.txt from what the test venv holds (run after changing dependencies).
 constraints: install-test
