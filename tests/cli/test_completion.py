@@ -108,7 +108,7 @@ def test_other_shells_get_their_script(shell, marker):
 
 def test_help_is_a_complete_manual(bare):
     page = bare.ok("help", "code")
-    for part in ("Usage: otpc code [OPTIONS] ENTRY", "--copy", "--watch", "--at", "Examples",
+    for part in ("Usage: otpc code [OPTIONS] [ENTRY]", "--copy", "--watch", "--at", "Examples",
                  "Global options", "--vault", "OTPC_CLIP_TIME", "Exit status", "wrong password"):
         assert part in page, part
     group = bare.ok("help", "otp")

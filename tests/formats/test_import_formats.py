@@ -303,8 +303,12 @@ def test_keepassxc_csv_skips_recycle_bin_and_keeps_full_group_paths():
 
     planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=2)
     assert [r.customer for r in planned] == ["Acme", "Beta"]
-    planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=9)
-    assert [r.customer for r in planned] == ["Email", "Email"]  # deepest, the user's choice
+    from companion.formats.plan import GroupsWouldMerge
+
+    with pytest.raises(GroupsWouldMerge, match="Customers/Acme/Email.*Customers/Beta/Email"):
+        plan(items, existing_otps=[], existing_titles={}, customer_from_group=9)
+    planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=9, merge=True)
+    assert [r.customer for r in planned] == ["Email", "Email"]  # deepest, merged on request
 
 
 def test_keepass_xml_nested_groups_keep_their_path():
