@@ -299,12 +299,15 @@ def test_keepassxc_csv_skips_recycle_bin_and_keeps_full_group_paths():
     assert [i.title for i in items] == ["Mail", "Mail"]
     assert [i.customer for i in items] == ["Customers - Acme - Email", "Customers - Beta - Email"]
     assert [i.number for i in items] == [1, 2]
-    from companion.formats.plan import plan
+    from companion.formats.plan import GroupsWouldMerge, plan
 
     planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=2)
     assert [r.customer for r in planned] == ["Acme", "Beta"]
-    planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=9)
-    assert [r.customer for r in planned] == ["Email", "Email"]  # deepest, the user's choice
+    # The deepest group makes both "Email": two paths into one customer only when asked to.
+    with pytest.raises(GroupsWouldMerge, match="Customers/Acme/Email.*Customers/Beta/Email"):
+        plan(items, existing_otps=[], existing_titles={}, customer_from_group=9)
+    planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=9, merge=True)
+    assert [r.customer for r in planned] == ["Email", "Email"]
 
 
 def test_keepass_xml_nested_groups_keep_their_path():
