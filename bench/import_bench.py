@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import os
 import re
 import subprocess
@@ -64,6 +65,7 @@ def write_per_row_baseline(vault, rows) -> None:
 def timed_import(data: bytes, writer, stop: str = "write", warm_up: bytes = b"") -> dict:
     """`warm_up`: a file imported first, untimed, so that lazily imported modules and caches are
     loaded before the measured import (what a callgrind difference must not count)."""
+    gc.collect()  # the garbage of a previous run is not this one's to collect
     with tempfile.TemporaryDirectory() as tmp:
         vault = Vault.create(Path(tmp) / "bench.sqlite", "bench password", kdf_ms=1)
         vault.add_customer("Bench")  # both writers find it (the baseline needs it to exist)
