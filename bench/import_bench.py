@@ -31,9 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from companion.cli.transfer import existing_titles, write_rows  # noqa: E402
+from companion.cli.transfer import existing_titles  # noqa: E402
 from companion.formats import parse  # noqa: E402
 from companion.formats.plan import plan, summary  # noqa: E402
+from companion.imports import write_rows  # noqa: E402
 from companion.vault import Vault  # noqa: E402
 
 PHASES = ("parse", "plan", "write", "total")
