@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -44,6 +45,18 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """AES-256-GCM: nonce ‖ ciphertext ‖ tag. The AAD binds the ciphertext to where it belongs."""
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def sealer(key: bytes) -> Callable[[bytes, bytes], bytes]:
+    """seal() with `key` fixed, for sealing many records in a row (imports): the cipher is set up
+    once, and every call still draws its own random nonce."""
+    aead = AESGCM(key)
+
+    def seal_one(plaintext: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + aead.encrypt(nonce, plaintext, aad)
+
+    return seal_one
 
 
 def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 
 from companion.errors import UserError
 
 ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+_CANONICAL = re.compile("[A-Z2-7]+")
 MIN_BITS = 80  # below this we refuse unless forced: 16 base32 characters, what services still issue
 WARN_BITS = 128  # RFC 4226 asks for 128 bits; below it we warn
 # A base32 string whose length mod 8 is one of these cannot come from whole bytes (RFC 4648 §6).
@@ -46,6 +48,31 @@ def normalize_secret(raw: str, *, force: bool = False) -> NormalizedSecret:
     if not isinstance(raw, str):
         raise SecretError("secret must be text")
     notes: list[str] = []
+    if _CANONICAL.fullmatch(raw):
+        upper = raw  # the usual case (URIs, exports): nothing to strip, convert or point at
+    else:
+        upper = _canonical(raw, notes)
+    if len(upper) % 8 in _BAD_REMAINDERS:
+        raise SecretError(
+            f"secret has an impossible base32 length ({len(upper)} characters): "
+            "a character is missing or extra"
+        )
+    # Every character is base32 and the length is possible, so it decodes to this many bytes
+    # (secret_bytes would only confirm it, slowly: base64's base32 decoder is pure Python).
+    bits = len(upper) * 5 // 8 * 8
+    warnings: list[str] = []
+    if bits < MIN_BITS and not force:
+        raise SecretError(
+            f"secret is only {bits} bits; at least {MIN_BITS} are required (use --force to accept it)"
+        )
+    if bits < WARN_BITS:
+        warnings.append(f"secret is only {bits} bits; {WARN_BITS} or more is recommended")
+    return NormalizedSecret(upper, bits, tuple(notes), tuple(warnings))
+
+
+def _canonical(raw: str, notes: list[str]) -> str:
+    """`raw` stripped of separators and padding and uppercased (saying so in `notes`), or
+    SecretError naming the first character that is not base32."""
     stripped = "".join(ch for ch in raw if ch not in " \t\r\n-")
     if stripped != raw:
         notes.append("removed spaces and hyphens")
@@ -69,21 +96,7 @@ def normalize_secret(raw: str, *, force: bool = False) -> NormalizedSecret:
                 f"invalid character '{shown}' at position {pos} of the secret: "
                 f"base32 allows only A-Z and 2-7{hint}"
             )
-    if len(upper) % 8 in _BAD_REMAINDERS:
-        raise SecretError(
-            f"secret has an impossible base32 length ({len(upper)} characters): "
-            "a character is missing or extra"
-        )
-    data = secret_bytes(upper)
-    bits = len(data) * 8
-    warnings: list[str] = []
-    if bits < MIN_BITS and not force:
-        raise SecretError(
-            f"secret is only {bits} bits; at least {MIN_BITS} are required (use --force to accept it)"
-        )
-    if bits < WARN_BITS:
-        warnings.append(f"secret is only {bits} bits; {WARN_BITS} or more is recommended")
-    return NormalizedSecret(upper, bits, tuple(notes), tuple(warnings))
+    return upper
 
 
 def name_key(name: str) -> str:

@@ -72,6 +72,8 @@ class OtpParams:
             raise OtpError(f"period must be 1 to {MAX_PERIOD} seconds, not {self.period}")
         if not 0 <= int(self.counter) < 2**64:
             raise OtpError("counter must be 0 to 2^64-1 (an 8-byte HOTP counter)")
+        if kind == self.type and algorithm == self.algorithm:
+            return self  # already canonical (imports check each OTP twice; replace() is slow)
         return replace(self, type=kind, algorithm=algorithm)
 
 

@@ -17,7 +17,7 @@ from companion.formats import registry
 
 IMPORT_PASSWORD_ENV = "OTPC_IMPORT_PASSWORD"
 EXPORT_PASSWORD_ENV = "OTPC_EXPORT_PASSWORD"
-PROGRESS_FROM = 200  # items; below this an import is instant
+PROGRESS_FROM = 2_000  # rows; below this an import takes a fraction of a second
 
 IMPORT_HELP = f"""Import OTP secrets and password entries from FILE_OR_URI.
 
@@ -150,15 +150,16 @@ def write_rows(vault, rows) -> None:
 
     todo = [r for r in rows if r.status == IMPORT]
     progress = advance = None
-    if len(todo) >= PROGRESS_FROM and not hasattr(vault, "import_rows"):
+    # A bar only where someone watches (loading rich's costs ~0.1 s), moved once per written chunk.
+    if len(todo) >= PROGRESS_FROM and not hasattr(vault, "import_rows") and sys.stderr.isatty():
         from rich.progress import Progress
 
         progress = Progress(console=err_console(), transient=True)
         task = progress.add_task("importing", total=len(todo))
         progress.start()
 
-        def advance() -> None:
-            progress.advance(task)
+        def advance(written: int) -> None:
+            progress.advance(task, written)
 
     try:
         write(vault, todo, advance)

@@ -89,9 +89,12 @@ def parse(
         raise FormatError(f"unknown format {fmt!r}") from None
     if not chosen.parse:
         raise FormatError(f"{chosen.app}: we export this format but do not import it")
+    from companion.gcpause import gc_paused
+
     token = ACCEPT_SHORT_SECRETS.set(force or chosen.name == "otpc-json")
     try:
-        return chosen.parser()(data, password)
+        with gc_paused():  # thousands of items that all live on: nothing for it to collect
+            return chosen.parser()(data, password)
     except RecursionError:
         raise FormatError("the file is nested too deeply") from None
     finally:

@@ -41,7 +41,8 @@ def duplicate_key(params: OtpParams) -> bytes:
 
 def clean_name(text: str, fallback: str) -> str:
     """A customer name or title the vault accepts: printable, one line, no '/', ≤ 200 chars."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text or "")
+    text = text or ""
+    cleaned = text if text.isprintable() else "".join(ch if ch.isprintable() else " " for ch in text)
     cleaned = " ".join(cleaned.replace("/", "-").split())
     return (cleaned or fallback)[:MAX_NAME].strip() or fallback
 

@@ -17,7 +17,11 @@ counted in a note; a login's username is `itemUsername`, else its email.
 
 Proton Authenticator: `{"version": 1, "entries": [{"id", "content": {"uri", "entry_type":
 "Totp"|"Steam", "name"?}, "note"}]}`; a Steam entry's uri is `steam://<standard base64 secret>`.
-Its password-protected export (`{"version", "salt", "content"}`) is refused with advice.
+Its password-protected export is `{"version": 1, "salt", "content"}` (standard base64): key =
+Argon2id v1.3 (19 MiB, 2 passes, 1 lane, 32 bytes) of the password with the 16-byte salt;
+content = 12-byte nonce ‖ AES-256-GCM ciphertext ‖ 16-byte tag, AAD
+`proton.authenticator.export.v1`; the plaintext is the plain export above. Read from Proton's
+source (proton-pass-common, proton-authenticator/src/entry/password_exporter.rs and crypto.rs).
 """
 
 from __future__ import annotations
@@ -26,16 +30,19 @@ import base64
 import binascii
 
 from companion.formats.archives import is_zip, open_zip, proton_pass_member, read_member
+from companion.formats.ciphers import argon2id_key, b64_bytes, gcm_open, wrong_password
 from companion.formats.csvfile import header_names, rows
 from companion.formats.logins import login_items, split_urls
 from companion.formats.records import (
     FormatError,
     Item,
     Parsed,
+    PasswordSource,
     check_count,
     guarded,
     item_error,
     load_json,
+    no_password,
     otp_from_fields,
     otp_from_uri,
     otp_item,
@@ -46,6 +53,10 @@ WHAT = "Proton Pass export"
 WHAT_CSV = "Proton Pass CSV export"
 WHAT_AUTH = "Proton Authenticator export"
 TRASHED = 2
+# Proton Authenticator's password-protected export (fixed parameters: the file carries only a salt).
+PA_AAD = b"proton.authenticator.export.v1"
+PA_SALT_BYTES, PA_NONCE_BYTES, PA_TAG_BYTES = 16, 12, 16
+PA_ARGON2_PASSES, PA_ARGON2_MEMORY_MIB, PA_ARGON2_LANES = 2, 19, 1
 PGP_ARMOR = b"-----BEGIN PGP MESSAGE-----"
 
 
@@ -193,25 +204,47 @@ def parse_pass_csv(data: bytes, password=None) -> Parsed:
 # --- Proton Authenticator -------------------------------------------------------------------------
 
 
-def parse_authenticator(data: bytes, password=None) -> Parsed:
+def parse_authenticator(data: bytes, password: PasswordSource = no_password) -> Parsed:
     doc = load_json(data, WHAT_AUTH)
     if not looks_like_authenticator(doc):
         raise FormatError(f"{WHAT_AUTH}: no entry list")
     assert isinstance(doc, dict)
+    fmt = "proton-authenticator"
     if "entries" not in doc:
-        raise FormatError(
-            f"{WHAT_AUTH}: this export is password-protected, which we do not read yet; export "
-            "again from Proton Authenticator without a password (Settings → Export)"
-        )
+        doc = load_json(decrypt_authenticator(doc, password), WHAT_AUTH)
+        if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+            raise FormatError(f"{WHAT_AUTH}: the decrypted export holds no entry list")
+        fmt = "proton-authenticator-encrypted"
     if doc.get("version") != 1:
         raise FormatError(f"{WHAT_AUTH}: unknown version {label(doc.get('version'))} "
                           "(we read version 1)")
     entries = doc["entries"]
+    if not isinstance(entries, list):
+        raise FormatError(f"{WHAT_AUTH}: the entries are not a list")
     check_count(len(entries), WHAT_AUTH)
-    parsed = Parsed("proton-authenticator")
+    parsed = Parsed(fmt)
     for number, entry in enumerate(entries, start=1):
         parsed.items.append(guarded(number, authenticator_item, number, entry))
     return parsed
+
+
+def decrypt_authenticator(doc: dict, password: PasswordSource) -> bytes:
+    """The plain export inside a password-protected one (layout in the module docstring)."""
+    if doc.get("version") != 1:
+        raise FormatError(f"{WHAT_AUTH}: unknown encrypted-export version "
+                          f"{label(doc.get('version'))} (we read version 1)")
+    salt = b64_bytes(doc.get("salt"), WHAT_AUTH, "salt")
+    content = b64_bytes(doc.get("content"), WHAT_AUTH, "content")
+    if len(salt) != PA_SALT_BYTES:
+        raise FormatError(f"{WHAT_AUTH}: the salt must be {PA_SALT_BYTES} bytes")
+    if len(content) < PA_NONCE_BYTES + PA_TAG_BYTES:
+        raise FormatError(f"{WHAT_AUTH}: the encrypted content is truncated")
+    key = argon2id_key(password(), salt, PA_ARGON2_PASSES, PA_ARGON2_MEMORY_MIB, PA_ARGON2_LANES,
+                       WHAT_AUTH)
+    plain = gcm_open(key, content[:PA_NONCE_BYTES], content[PA_NONCE_BYTES:], WHAT_AUTH, PA_AAD)
+    if plain is None:
+        raise wrong_password(WHAT_AUTH)
+    return plain
 
 
 def label(value: object) -> str:

@@ -58,7 +58,8 @@ FORMATS: tuple[Format, ...] = (
     Format("protonpass-json", "Proton Pass JSON (zip, or its data.json)", "proton",
            "parse_pass_json", "", "decrypt with gpg first"),
     Format("protonpass-csv", "Proton Pass CSV", "proton", "parse_pass_csv"),
-    Format("proton-authenticator", "Proton Authenticator JSON", "proton", "parse_authenticator"),
+    Format("proton-authenticator", "Proton Authenticator JSON", "proton", "parse_authenticator",
+           "", "read (password-protected)"),
     Format("lastpass-csv", "LastPass CSV", "lastpass", "parse_csv"),
 )
 

@@ -7,12 +7,14 @@ Scope is re-checked on every call: entries and customers outside it are 404, lik
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict
+from functools import partial
 
 from aiohttp import web
 
-from companion.errors import NotFound
+from companion.errors import NotFound, UserError
 from companion.server.auth import seal_for, unseal_from
 from companion.server.guard import COMPANION, ApiError
 
@@ -256,19 +258,46 @@ async def entry_delete(request: web.Request) -> web.Response:
 
 # ---- OTP ---------------------------------------------------------------------------------------
 def _otp_params(client, body: dict):
-    """The builder `otpc otp set` and the importers use (companion.otp_input), on unsealed input."""
-    from companion.otp_input import from_fields
-    from companion.otpauth import parse_uri
-
+    """The builder `otpc otp set` and the importers use (companion.otp_input), on unsealed input.
+    `"force": true` is the CLI's --force: 4-5 digit codes and secrets under 80 bits. Without it
+    such an OTP is refused as 400 `weak_otp`, so a client can ask the user and send it again."""
+    force = _field(body, "force", bool, default=False)
     if body.get("uri") is not None:
         uri = unseal_from(client, "otp-uri", _field(body, "uri", str))
-        params, warnings = parse_uri(uri)
-        return params, list(warnings)
-    sealed = _field(body, "secret", str)
-    if sealed is None:
-        raise ApiError("give 'secret' or 'uri'")
+        build = partial(_from_uri, uri)
+    else:
+        sealed = _field(body, "secret", str)
+        if sealed is None:
+            raise ApiError("give 'secret' or 'uri'")
+        build = partial(_from_fields, body, unseal_from(client, "otp-secret", sealed))
+    try:
+        return build(force)
+    except UserError as refused:
+        if force:
+            raise
+        try:  # refused only for being weak? Then say so, in the API's words.
+            build(True)
+        except UserError:
+            raise refused from None
+        raise ApiError(WEAK_FLAG.sub('send "force": true to accept', str(refused)),
+                       code="weak_otp") from None
+
+
+WEAK_FLAG = re.compile(r"use --force to accept")
+
+
+def _from_uri(uri: str, force: bool):
+    from companion.otpauth import parse_uri
+
+    params, warnings = parse_uri(uri, force=force)
+    return params, list(warnings)
+
+
+def _from_fields(body: dict, secret: str, force: bool):
+    from companion.otp_input import from_fields
+
     built = from_fields(
-        unseal_from(client, "otp-secret", sealed),
+        secret,
         type=_field(body, "type", str),
         algorithm=_field(body, "algorithm", str),
         digits=_field(body, "digits", int),
@@ -276,6 +305,7 @@ def _otp_params(client, body: dict):
         counter=_field(body, "counter", int),
         issuer=_field(body, "issuer", str),
         account=_field(body, "account", str),
+        force=force,
     )
     return built.params, list(built.notes) + list(built.warnings)
 

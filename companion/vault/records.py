@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 from companion import crypto
 from companion.errors import Locked, NotFound, VaultCorrupt
@@ -149,6 +150,33 @@ class Records:
         self.gen.replaced((kind, rid, *old[0]) if old else None, (kind, rid, version, blob))
         self._track(kind, rid, cid, content, created, updated)
 
+    def put_new(self, records: list[tuple[str, str, str, dict]]) -> None:
+        """put() for many new records [(kind, id, customer id, content)] at once (imports): each
+        sealed under its customer's current key with its own AAD and nonce, all inserted with one
+        statement. Their ids are fresh, so no row is replaced (a collision fails the write)."""
+        if not records:
+            return
+        version = self.gen.begin()
+        stamp = now()
+        sealers: dict[tuple[str, int], Callable[[bytes, bytes], bytes]] = {}
+        rows = []
+        for kind, rid, cid, content in records:
+            epoch = self._current_epoch(cid)
+            seal = sealers.get((cid, epoch))
+            if seal is None:
+                seal = sealers[(cid, epoch)] = crypto.sealer(self._ckeys[(cid, epoch)])
+            aad = keys.record_aad(self.vault_id, kind, rid, cid, epoch, stamp, stamp, version)
+            blob = seal(json.dumps(content).encode(), aad)
+            rows.append((kind, rid, cid, epoch, stamp, stamp, blob, version))
+            self.gen.replaced(None, (kind, rid, version, blob))
+        self.store.execute_many(
+            "INSERT INTO records (kind, id, customer_id, epoch, created, updated, sealed, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        for kind, rid, cid, content in records:
+            self._track(kind, rid, cid, content, stamp, stamp)
+
     def _track(
         self, kind: str, rid: str, cid: str, content: dict, created: int, updated: int
     ) -> None:
@@ -264,13 +292,11 @@ class Records:
         refuses our row and we ask SQLite and seal again."""
         master = self.need()
         ts = time.time()
-        content = json.dumps({"action": action, "actor": actor, "detail": detail,
-                              "entry_id": entry.id if entry else None,
-                              "entry": entry.ref if entry else None}).encode()
+        content = _audit_content(action, entry, actor, detail)
         seq = self._next_seq
         for _ in range(2):
             if seq is None:
-                seq = self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit")[0][0]
+                seq = self._first_free_seq()
             blob = crypto.seal(master, content, keys.audit_aad(self.vault_id, seq, ts))
             sql = "INSERT INTO audit (seq, ts, sealed) VALUES (?, ?, ?)"
             if self.store.insert_unique(sql, (seq, ts, blob)):
@@ -278,6 +304,25 @@ class Records:
                 return
             seq = None
         raise VaultCorrupt(f"{self.store.path}: the audit log's sequence is inconsistent")
+
+    def append_audit_many(self, events: list[tuple[str, Entry | None, str, str]]) -> None:
+        """append_audit for many events [(action, entry, actor, detail)] with one statement
+        (imports). Inside the write transaction no other process appends: the first sequence
+        number is asked once, then they follow on."""
+        if not events:
+            return
+        seal = crypto.sealer(self.need())
+        ts = time.time()
+        first = self._first_free_seq()
+        rows = []
+        for seq, (action, entry, actor, detail) in enumerate(events, start=first):
+            content = _audit_content(action, entry, actor, detail)
+            rows.append((seq, ts, seal(content, keys.audit_aad(self.vault_id, seq, ts))))
+        self.store.execute_many("INSERT INTO audit (seq, ts, sealed) VALUES (?, ?, ?)", rows)
+        self._next_seq = first + len(rows)
+
+    def _first_free_seq(self) -> int:
+        return self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit")[0][0]
 
     def read_audit(self) -> list[AuditEvent]:
         master = self.need()
@@ -302,3 +347,9 @@ class Records:
                 )
             )
         return events
+
+
+def _audit_content(action: str, entry: Entry | None, actor: str, detail: str) -> bytes:
+    return json.dumps({"action": action, "actor": actor, "detail": detail,
+                       "entry_id": entry.id if entry else None,
+                       "entry": entry.ref if entry else None}).encode()

@@ -248,6 +248,14 @@ class Store:
         except DB_ERRORS as exc:
             raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
 
+    def execute_many(self, sql: str, rows: list[tuple]) -> None:
+        """One statement for many rows (imports): SQLite prepares it once."""
+        assert self._depth, "writes only inside Store.write()"
+        try:
+            self.conn.executemany(sql, rows)
+        except DB_ERRORS as exc:
+            raise VaultCorrupt(f"vault file error: {_sqlite_reason(exc)}") from None
+
     def insert_unique(self, sql: str, args: tuple) -> bool:
         """Run an INSERT; False (and nothing written) if it collides with a primary key."""
         assert self._depth, "writes only inside Store.write()"

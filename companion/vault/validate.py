@@ -24,7 +24,7 @@ def clean_name(value: object, what: str) -> str:
     text = clean_text(value, what).strip()
     if not text:
         raise UserError(f"{what} must not be empty")
-    if any(not ch.isprintable() for ch in text):
+    if not text.isprintable():
         raise UserError(f"{what} must not contain control characters")
     if len(text) > 200:
         raise UserError(f"{what} is too long (200 characters at most)")

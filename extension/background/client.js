@@ -7,7 +7,7 @@ const enc = new TextEncoder();
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 export class CompanionError extends Error {
-  /** kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http | bad_code */
+  /** kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http | bad_code | weak_otp */
   constructor(kind, message, { status = 0, error = "" } = {}) {
     super(message);
     this.kind = kind;
@@ -165,6 +165,8 @@ function errorFrom(status, body) {
     return new CompanionError("read_only", `The companion refused the change: ${message.replace(/\.$/, "")}. `
       + "This browser's pairing allows no such edits (see \u201cotpc clients scope\u201d).", { status, error });
   }
+  // weak_otp (/v1/otp/set without "force"): the manage page offers the choice instead of failing.
+  if (status === 400 && error === "weak_otp") return new CompanionError("weak_otp", message, { status, error });
   return new CompanionError(status === 403 && error === "forbidden" ? "forbidden" : "http", message, { status, error });
 }
 

@@ -40,8 +40,9 @@ function shownChar(ch) {
  * Check a base32 secret as typed (spaces and hyphens between groups are fine, lowercase is fine,
  * "=" padding only at the end). Returns null when the companion will take it, otherwise one
  * sentence naming the first problem, positions counted from 1 in the text as typed, spaces included.
+ * `short: true` accepts a secret under 80 bits, as the companion does when asked with "force".
  */
-export function secretProblem(typed) {
+export function secretProblem(typed, { short = false } = {}) {
   const all = chars(typed);
   let letters = 0;
   let padding = false;
@@ -64,7 +65,7 @@ export function secretProblem(typed) {
   if (BAD_LENGTHS.has(letters % 8)) {
     return `The secret has ${letters} base32 characters, a length no secret can have: one is missing or extra.`;
   }
-  if (letters < MIN_SECRET_CHARS) {
+  if (letters < MIN_SECRET_CHARS && !short) {
     return `The secret has ${letters} base32 characters; at least ${MIN_SECRET_CHARS} (80 bits) are needed.`;
   }
   return null;

@@ -89,7 +89,9 @@ def test_secret_errors_count_positions_as_typed_and_start_with_a_capital(paired,
     # the companion's own refusals read as sentences too
     page.fill("#otp-secret", "otpauth://totp/Acme?secret=JBSWY3DPEHPK3PXP&digits=12")
     page.click("#otp-save")
-    page.wait_for_function("() => !document.getElementById('otp-error').textContent.startsWith('Character')")
+    # Typing clears the old error at once: wait for the companion's refusal, not for that blank.
+    page.wait_for_function("() => { const t = document.getElementById('otp-error').textContent;"
+                           " return t !== '' && !t.startsWith('Character'); }")
     error = page.inner_text("#otp-error")
     assert error[0].isupper() and error.endswith("."), error
     assert "`" not in error

@@ -299,11 +299,10 @@ def test_keepassxc_csv_skips_recycle_bin_and_keeps_full_group_paths():
     assert [i.title for i in items] == ["Mail", "Mail"]
     assert [i.customer for i in items] == ["Customers - Acme - Email", "Customers - Beta - Email"]
     assert [i.number for i in items] == [1, 2]
-    from companion.formats.plan import plan
+    from companion.formats.plan import GroupsWouldMerge, plan
 
     planned = plan(items, existing_otps=[], existing_titles={}, customer_from_group=2)
     assert [r.customer for r in planned] == ["Acme", "Beta"]
-    from companion.formats.plan import GroupsWouldMerge
 
     with pytest.raises(GroupsWouldMerge, match="Customers/Acme/Email.*Customers/Beta/Email"):
         plan(items, existing_otps=[], existing_titles={}, customer_from_group=9)

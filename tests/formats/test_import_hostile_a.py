@@ -166,11 +166,12 @@ def test_encrypted_proton_pass_exports_say_how_to_decrypt():
         detect(zipped({"Proton Pass/data.pgp": armored}))
 
 
-def test_password_protected_proton_authenticator_export_is_refused_clearly():
+def test_truncated_password_protected_proton_authenticator_export_is_one_line():
+    # Reading the encrypted export itself: tests/formats/test_proton_encrypted.py.
     data = json.dumps({"version": 1, "salt": "AAAAAAAAAAAAAAAAAAAAAA==",
                        "content": "c2VjcmV0"}).encode()
     assert detect(data) == "proton-authenticator"
-    with pytest.raises(FormatError, match="password-protected.*export again"):
+    with pytest.raises(FormatError, match="Proton Authenticator export: the encrypted content is"):
         parse(data)
 
 

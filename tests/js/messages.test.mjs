@@ -32,6 +32,10 @@ test("secret problems count positions from 1 in the text as typed, spaces includ
   assert.equal(secretProblem("   "), "The secret is empty: paste the base32 secret or the otpauth:// URI.");
   assert.match(secretProblem("JBSWY3DPE"), /^The secret has 9 base32 characters, a length no secret can have/);
   assert.match(secretProblem("JBSWY3DPEHPK"), /^The secret has 12 base32 characters; at least 16/);
+  // Asked for explicitly (the manage page's "Accept a weak code"), a short secret passes; nothing else does.
+  assert.equal(secretProblem("JBSWY3DPEHPK", { short: true }), null);
+  assert.match(secretProblem("JBSWY3DPE", { short: true }), /a length no secret can have/);
+  assert.match(secretProblem("JBSWY1DP", { short: true }), /is not base32/);
 });
 
 test("every problem is one sentence starting with a capital letter", () => {
