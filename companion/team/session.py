@@ -59,6 +59,8 @@ class TeamSession:
     audit_queue: dict[str, dict] = field(default_factory=dict)
     saved_keys: set = field(default_factory=set)  # unit keys already sealed in the vault
     generation: int = 0  # bumped whenever what the view shows may have changed
+    # record ids changed (replica or outbox) since the view last caught up (TeamVault.team_view)
+    changed_ids: set = field(default_factory=set)
 
     # -- loading and saving ----------------------------------------------------------------------
 
@@ -158,6 +160,7 @@ class TeamSession:
         self.store.put(T.OUTBOX, {edit.queue_id: {k: v for k, v in edit.to_json().items()
                                                   if k != "queue_id"}})
         self.outbox.add(edit)
+        self.changed_ids.add(edit.record_id)
         self.generation += 1
 
     def audit(self, action: str, record_id: str, customer: str) -> None:
@@ -190,6 +193,11 @@ class TeamSession:
 
     def _sync(self, conn) -> dict:
         queued_before = {e.queue_id for e in self.outbox.pending}
+        # edits leaving the outbox change what the view shows even if this round fails later
+        touched = {e.record_id for e in self.outbox.pending}
+        if touched:
+            self.changed_ids |= touched
+            self.generation += 1
         conflicts_before = len(self.outbox.conflicts)
         pushed = self.outbox.flush(conn, self.me, self.replica.unit_keys) \
             if self.outbox.pending else 0
@@ -206,9 +214,13 @@ class TeamSession:
                 raise Forbidden("not approved yet: an admin runs 'otpc team approve "
                                 f"{self.info.get('member_name', 'NAME')}'") from None
             raise UserError(f"team sync refused: {exc}") from None
+        finally:  # even a pull cut short may have changed the replica: the view must catch up
+            changed = {rid for rid, v in self.replica.versions.items() if versions.get(rid) != v}
+            changed |= contents ^ set(self.replica.contents)
+            if changed or pushed:
+                self.changed_ids |= changed | {e.record_id for e in self.outbox.pending}
+                self.generation += 1
         self.info["status"] = "member"
-        changed = {rid for rid, v in self.replica.versions.items() if versions.get(rid) != v}
-        changed |= contents ^ set(self.replica.contents)
         self._flush_audit(conn)
         with self.store.store.write():
             self._save_records(changed)
@@ -221,8 +233,6 @@ class TeamSession:
             # refused rows stay listed (the cursor has moved past them): the last 50, once each
             self.info["problems"] = list(dict.fromkeys(self.info.get("problems", []) + problems))[-50:]
             self.save_info()
-        if changed or pushed:
-            self.generation += 1
         return {"pushed": pushed, "pulled": len(changed), "problems": problems,
                 "conflicts": self.outbox.conflicts[conflicts_before:]}
 
@@ -236,6 +246,11 @@ class TeamSession:
         self.store.delete(T.AUDIT_QUEUE, ids)
         for i in ids:
             del self.audit_queue[i]
+
+    def take_changed(self) -> set:
+        """The record ids changed since the last call (the view updates just those)."""
+        out, self.changed_ids = self.changed_ids, set()
+        return out
 
     def status(self) -> dict:
         state = self.replica.state
