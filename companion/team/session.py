@@ -21,6 +21,10 @@ from companion.team.sync import Replica, pull
 from companion.team.units import TeamCryptoError
 from companion.vault import team_store as T
 
+# how often a sync with unchanged roles and nothing refused re-checks that the server still lists
+# every record we hold (sync._dropped): per change it cost as much as the change itself
+DROPPED_SCAN_SECONDS = 30.0
+
 
 def record_json(rec: TeamRecord) -> dict:
     return {"record_id": rec.record_id, "kind": rec.kind, "unit": rec.unit, "epoch": rec.epoch,
@@ -71,7 +75,7 @@ class TeamSession:
             return None
         team_id = info["team_id"]
         replica = Replica(team_id, info["founder_fp"], statement_seq=info.get("statement_seq", -1),
-                          cursor=info.get("cursor", 0))
+                          cursor=info.get("cursor", 0), scan_interval=DROPPED_SCAN_SECONDS)
         for rid, row in tstore.load(T.RECORD).items():
             replica.versions[rid] = row["highest"]
             if row.get("rec") is not None:

@@ -10,6 +10,7 @@ data but never make a member show a wrong code. `rotate_units()` is revocation's
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from companion import crypto
@@ -36,8 +37,11 @@ class Replica:
     # records this member sealed and signed itself (a rotation): pulled back byte for byte, they
     # need no second verification of its own signature over its own content
     sealed_here: dict[str, tuple[TeamRecord, dict | None]] = field(default_factory=dict)
-    # the statement seq at the last full moved/dropped scan (_dropped): -1, none yet
+    # the moved/dropped check (_dropped): statement seq and time of the last one; with the same
+    # roles, no refused row and less than `scan_interval` seconds since, a sync skips it
     scanned_seq: int = -1
+    scanned_at: float = 0.0
+    scan_interval: float = 0.0
 
 
 def pull(conn, me, replica: Replica) -> list[str]:
@@ -79,7 +83,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         except TeamCryptoError as exc:
             problems.append(str(exc))
     replica.cursor = cursor
-    problems += _dropped(conn, replica, me)
+    problems += _dropped(conn, replica, me, quiet=not problems)
     replica.problems = problems
     return problems
 
@@ -118,12 +122,16 @@ def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
     return open_record(rec, replica.team_id, key or b"", author.sign_pub, highest, signature_ok)
 
 
-def _dropped(conn, replica: Replica, me) -> list[str]:
+def _dropped(conn, replica: Replica, me, quiet: bool = False) -> list[str]:
     """Forget records this member may no longer reach (its role narrowed, or the record moved to
     a unit it holds no key of); report records we verified that the server no longer lists at
     all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
-    held, fp = _held(replica), me.fingerprint
-    if replica.scanned_seq == replica.state.seq and _listing_agrees(conn, replica, held):
+    held, fp, now = _held(replica), me.fingerprint, time.monotonic()
+    same_roles = replica.scanned_seq == replica.state.seq
+    if same_roles and quiet and now - replica.scanned_at < replica.scan_interval:
+        return []  # a record moved away by an edit arrives refused ("no key"): not quiet
+    replica.scanned_at = now
+    if same_roles and _listing_agrees(conn, replica, held):
         return []  # same roles, and the server lists exactly what we hold: nothing to scan
     units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
     gone = []

@@ -100,6 +100,19 @@ def test_a_row_moved_out_of_reach_unseen_by_the_pull_cursor_is_still_noticed(pg)
     assert "B-SECRET" not in secrets_of(bob) and "A-SECRET" in secrets_of(bob)
 
 
+def test_with_a_scan_interval_a_dropped_row_is_reported_once_the_interval_has_passed(pg):
+    team = h.make_team(pg, db="interval")
+    bob, _ = sync(team, "bob")
+    bob.scan_interval = 3600.0  # what TeamSession sets (30 s), made long enough for the test
+    with pgstore.connect(team.super_url()) as su:
+        su.execute("DELETE FROM otpc.records WHERE record_id = %s", (team.rec["B/"],))
+    bob, problems = sync(team, "bob", bob)
+    assert problems == []  # within the interval, same roles, nothing refused: not checked yet
+    bob.scanned_at -= 3600.0
+    bob, problems = sync(team, "bob", bob)
+    assert any("dropped by the server" in p for p in problems)
+
+
 def test_revoke_rotates_lists_exposed_and_locks_the_member_out(pg):
     team = h.make_team(pg, db="revoke")
     alice, _ = sync(team, "alice")
