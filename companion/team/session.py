@@ -208,8 +208,7 @@ class TeamSession:
         landed = queued_before - {e.queue_id for e in self.outbox.pending}
         if landed:
             self.store.delete(T.OUTBOX, sorted(landed))
-        versions = dict(self.replica.versions)
-        contents = set(self.replica.contents)
+        self.replica.changed = set()
         seq = self.replica.statement_seq
         try:
             problems = pull(conn, self.me, self.replica)
@@ -219,8 +218,7 @@ class TeamSession:
                                 f"{self.info.get('member_name', 'NAME')}'") from None
             raise UserError(f"team sync refused: {exc}") from None
         finally:  # even a pull cut short may have changed the replica: the view must catch up
-            changed = {rid for rid, v in self.replica.versions.items() if versions.get(rid) != v}
-            changed |= contents ^ set(self.replica.contents)
+            changed = set(self.replica.changed)  # what pull() stored or forgot, not a diff of all
             if changed or pushed:
                 self.changed_ids |= changed | {e.record_id for e in self.outbox.pending}
                 self.generation += 1

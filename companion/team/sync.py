@@ -42,11 +42,13 @@ class Replica:
     scanned_seq: int = -1
     scanned_at: float = 0.0
     scan_interval: float = 0.0
+    changed: set[str] = field(default_factory=set)  # record ids the last pull() stored or forgot
 
 
 def pull(conn, me, replica: Replica) -> list[str]:
     """One sync round; returns the problems it found (also kept in replica.problems)."""
     problems: list[str] = []
+    replica.changed = set()
     chain = pgstore.statements(conn, replica.team_id)
     state = S.fold(chain, replica.team_id, replica.founder_fp, replica.statement_seq)
     if me.fingerprint not in state.members:
@@ -80,6 +82,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
             replica.contents[rec.record_id] = (
                 rec, _verify(rec, state, replica, allowed, own, signed.get(id(rec))))
             replica.versions[rec.record_id] = rec.version
+            replica.changed.add(rec.record_id)
         except TeamCryptoError as exc:
             problems.append(str(exc))
     replica.cursor = cursor
@@ -143,6 +146,7 @@ def _dropped(conn, replica: Replica, me, quiet: bool = False) -> list[str]:
         reachable = reaches[rec.unit]
         if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
             del replica.contents[rid]  # out of reach; its highest version stays remembered
+            replica.changed.add(rid)
         elif now_in is None and rec.kind != "tombstone" and rec.unit in held:
             gone.append(f"record {rid[:8]} was dropped by the server (no signed tombstone)")
     replica.scanned_seq = replica.state.seq
