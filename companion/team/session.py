@@ -21,6 +21,10 @@ from companion.team.sync import Replica, pull
 from companion.team.units import TeamCryptoError
 from companion.vault import team_store as T
 
+# how often a sync with unchanged roles and nothing refused re-checks that the server still lists
+# every record we hold (sync._dropped): per change it cost as much as the change itself
+DROPPED_SCAN_SECONDS = 30.0
+
 
 def record_json(rec: TeamRecord) -> dict:
     return {"record_id": rec.record_id, "kind": rec.kind, "unit": rec.unit, "epoch": rec.epoch,
@@ -59,6 +63,8 @@ class TeamSession:
     audit_queue: dict[str, dict] = field(default_factory=dict)
     saved_keys: set = field(default_factory=set)  # unit keys already sealed in the vault
     generation: int = 0  # bumped whenever what the view shows may have changed
+    # record ids changed (replica or outbox) since the view last caught up (TeamVault.team_view)
+    changed_ids: set = field(default_factory=set)
 
     # -- loading and saving ----------------------------------------------------------------------
 
@@ -69,7 +75,7 @@ class TeamSession:
             return None
         team_id = info["team_id"]
         replica = Replica(team_id, info["founder_fp"], statement_seq=info.get("statement_seq", -1),
-                          cursor=info.get("cursor", 0))
+                          cursor=info.get("cursor", 0), scan_interval=DROPPED_SCAN_SECONDS)
         for rid, row in tstore.load(T.RECORD).items():
             replica.versions[rid] = row["highest"]
             if row.get("rec") is not None:
@@ -158,6 +164,7 @@ class TeamSession:
         self.store.put(T.OUTBOX, {edit.queue_id: {k: v for k, v in edit.to_json().items()
                                                   if k != "queue_id"}})
         self.outbox.add(edit)
+        self.changed_ids.add(edit.record_id)
         self.generation += 1
 
     def audit(self, action: str, record_id: str, customer: str) -> None:
@@ -190,14 +197,18 @@ class TeamSession:
 
     def _sync(self, conn) -> dict:
         queued_before = {e.queue_id for e in self.outbox.pending}
+        # edits leaving the outbox change what the view shows even if this round fails later
+        touched = {e.record_id for e in self.outbox.pending}
+        if touched:
+            self.changed_ids |= touched
+            self.generation += 1
         conflicts_before = len(self.outbox.conflicts)
         pushed = self.outbox.flush(conn, self.me, self.replica.unit_keys) \
             if self.outbox.pending else 0
         landed = queued_before - {e.queue_id for e in self.outbox.pending}
         if landed:
             self.store.delete(T.OUTBOX, sorted(landed))
-        versions = dict(self.replica.versions)
-        contents = set(self.replica.contents)
+        self.replica.changed = set()
         seq = self.replica.statement_seq
         try:
             problems = pull(conn, self.me, self.replica)
@@ -206,9 +217,12 @@ class TeamSession:
                 raise Forbidden("not approved yet: an admin runs 'otpc team approve "
                                 f"{self.info.get('member_name', 'NAME')}'") from None
             raise UserError(f"team sync refused: {exc}") from None
+        finally:  # even a pull cut short may have changed the replica: the view must catch up
+            changed = set(self.replica.changed)  # what pull() stored or forgot, not a diff of all
+            if changed or pushed:
+                self.changed_ids |= changed | {e.record_id for e in self.outbox.pending}
+                self.generation += 1
         self.info["status"] = "member"
-        changed = {rid for rid, v in self.replica.versions.items() if versions.get(rid) != v}
-        changed |= contents ^ set(self.replica.contents)
         self._flush_audit(conn)
         with self.store.store.write():
             self._save_records(changed)
@@ -221,8 +235,6 @@ class TeamSession:
             # refused rows stay listed (the cursor has moved past them): the last 50, once each
             self.info["problems"] = list(dict.fromkeys(self.info.get("problems", []) + problems))[-50:]
             self.save_info()
-        if changed or pushed:
-            self.generation += 1
         return {"pushed": pushed, "pulled": len(changed), "problems": problems,
                 "conflicts": self.outbox.conflicts[conflicts_before:]}
 
@@ -236,6 +248,11 @@ class TeamSession:
         self.store.delete(T.AUDIT_QUEUE, ids)
         for i in ids:
             del self.audit_queue[i]
+
+    def take_changed(self) -> set:
+        """The record ids changed since the last call (the view updates just those)."""
+        out, self.changed_ids = self.changed_ids, set()
+        return out
 
     def status(self) -> dict:
         state = self.replica.state

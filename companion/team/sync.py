@@ -10,6 +10,7 @@ data but never make a member show a wrong code. `rotate_units()` is revocation's
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from companion import crypto
@@ -36,11 +37,18 @@ class Replica:
     # records this member sealed and signed itself (a rotation): pulled back byte for byte, they
     # need no second verification of its own signature over its own content
     sealed_here: dict[str, tuple[TeamRecord, dict | None]] = field(default_factory=dict)
+    # the moved/dropped check (_dropped): statement seq and time of the last one; with the same
+    # roles, no refused row and less than `scan_interval` seconds since, a sync skips it
+    scanned_seq: int = -1
+    scanned_at: float = 0.0
+    scan_interval: float = 0.0
+    changed: set[str] = field(default_factory=set)  # record ids the last pull() stored or forgot
 
 
 def pull(conn, me, replica: Replica) -> list[str]:
     """One sync round; returns the problems it found (also kept in replica.problems)."""
     problems: list[str] = []
+    replica.changed = set()
     chain = pgstore.statements(conn, replica.team_id)
     state = S.fold(chain, replica.team_id, replica.founder_fp, replica.statement_seq)
     if me.fingerprint not in state.members:
@@ -74,10 +82,11 @@ def pull(conn, me, replica: Replica) -> list[str]:
             replica.contents[rec.record_id] = (
                 rec, _verify(rec, state, replica, allowed, own, signed.get(id(rec))))
             replica.versions[rec.record_id] = rec.version
+            replica.changed.add(rec.record_id)
         except TeamCryptoError as exc:
             problems.append(str(exc))
     replica.cursor = cursor
-    problems += _dropped(conn, replica, me)
+    problems += _dropped(conn, replica, me, quiet=not problems)
     replica.problems = problems
     return problems
 
@@ -116,12 +125,19 @@ def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
     return open_record(rec, replica.team_id, key or b"", author.sign_pub, highest, signature_ok)
 
 
-def _dropped(conn, replica: Replica, me) -> list[str]:
+def _dropped(conn, replica: Replica, me, quiet: bool = False) -> list[str]:
     """Forget records this member may no longer reach (its role narrowed, or the record moved to
     a unit it holds no key of); report records we verified that the server no longer lists at
     all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
+    held, fp, now = _held(replica), me.fingerprint, time.monotonic()
+    same_roles = replica.scanned_seq == replica.state.seq
+    if same_roles and quiet and now - replica.scanned_at < replica.scan_interval:
+        return []  # a record moved away by an edit arrives refused ("no key"): not quiet
+    replica.scanned_at = now
+    if same_roles and _listing_agrees(conn, replica, held):
+        return []  # same roles, and the server lists exactly what we hold: nothing to scan
     units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
-    gone, held, fp = [], _held(replica), me.fingerprint
+    gone = []
     reaches: dict[str, bool] = {}  # per unit: thousands of records share a few hundred units
     for rid, (rec, _content) in list(replica.contents.items()):
         now_in = units.get(rid)
@@ -130,9 +146,27 @@ def _dropped(conn, replica: Replica, me) -> list[str]:
         reachable = reaches[rec.unit]
         if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
             del replica.contents[rid]  # out of reach; its highest version stays remembered
+            replica.changed.add(rid)
         elif now_in is None and rec.kind != "tombstone" and rec.unit in held:
             gone.append(f"record {rid[:8]} was dropped by the server (no signed tombstone)")
+    replica.scanned_seq = replica.state.seq
     return gone
+
+
+def _listing_agrees(conn, replica: Replica, held: set[str]) -> bool:
+    """Whether the (record id, unit) pairs the server lists in the units we hold are exactly the
+    ones of our replica there, compared by one digest (not 20,000 rows per sync). Any difference
+    (a row dropped or moved, one we refused) sends _dropped() to its full scan."""
+    ours = sorted((rid, rec.unit) for rid, (rec, _c) in replica.contents.items()
+                  if rec.unit in held)
+    # SHA-256, not md5: the server chooses what it lists, so a collision must stay out of reach
+    theirs = conn.execute(
+        "SELECT encode(sha256(convert_to(string_agg(record_id || ' ' || unit, E'\\n'"
+        " ORDER BY record_id COLLATE \"C\"), 'UTF8')), 'hex')"
+        " FROM otpc.record_units() WHERE unit = ANY(%s)", (sorted(held),)).fetchone()[0]
+    mine = crypto.sha256("\n".join(f"{rid} {unit}" for rid, unit in ours).encode()).hex() \
+        if ours else None
+    return theirs == mine
 
 
 def _held(replica: Replica) -> set[str]:

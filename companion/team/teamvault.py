@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from companion.errors import NotFound, UserError
 from companion.team import actions
-from companion.team.view import TeamCustomer, TeamEntry, TeamView, build
+from companion.team.view import TeamCustomer, TeamEntry, TeamView, build, update
 from companion.vault import sites
 from companion.vault import team_store as T
 from companion.vault.validate import clean_name, clean_text, clean_urls, haystack, shown
@@ -86,9 +86,14 @@ class TeamVault(Vault):
         session = self.team()
         if session is None:
             return None
-        key = (id(session), session.generation, session.replica.statement_seq)
-        if self._view is None or self._view[0] != key:
+        key = (session, session.generation, session.replica.statement_seq)
+        if self._view is None or self._view[0][0] is not session \
+                or self._view[0][2] != key[2]:
+            session.take_changed()
             self._view = (key, build(session))
+        elif self._view[0][1] != key[1]:
+            # same session and roles: only the records changed since are rebuilt
+            self._view = (key, update(self._view[1], session, session.take_changed()))
         return self._view[1]
 
     def lock(self) -> None:

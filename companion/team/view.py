@@ -10,8 +10,9 @@ of its own, titled "… (conflict copy)", so both versions of a secret stay usab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from companion.normalize import name_key
 from companion.otp import OtpParams
 from companion.vault.model import Customer, Entry, OtpSummary
 from companion.vault.snapshot import Snapshot
@@ -43,6 +44,28 @@ class TeamView:
     snapshot: Snapshot
     otps: dict[str, tuple[str, dict]]  # entry id -> (otp record id, otp params dict)
     records: dict[str, tuple[str, str, dict]]  # record id -> (kind, unit, content)
+    # kept so that a sync that changed k records updates k entries (update()), not all of them
+    otps_of: dict[str, set[str]] = field(default_factory=dict)  # entry id -> its otp record ids
+    shown_for: dict[str, list[str]] = field(default_factory=dict)  # entry id -> view entry ids
+    reach: object = None  # (customer, group) -> what the member's role may do there
+
+
+class TeamSnapshot(Snapshot):
+    def drop_entry(self, eid: str) -> None:
+        old = self.entries.pop(eid, None)
+        if old is None:
+            return
+        key = (old.customer_id, name_key(old.title))
+        if self._titles.get(key) == eid:
+            del self._titles[key]
+        self._index_sites(old, add=False)
+
+
+def _pending_by_record(session) -> dict:
+    last: dict = {}
+    for edit in session.outbox.pending:  # the newest queued edit of a record wins
+        last[edit.record_id] = edit
+    return last
 
 
 def effective_records(session) -> dict[str, tuple[str, str, dict, int | None]]:
@@ -59,17 +82,20 @@ def effective_records(session) -> dict[str, tuple[str, str, dict, int | None]]:
     return out
 
 
-def build(session) -> TeamView:
-    state = session.replica.state
-    fp = session.me.fingerprint
-    records = effective_records(session)
-    customers: dict[str, TeamCustomer] = {}
-    entries: dict[str, TeamEntry] = {}
-    otps: dict[str, tuple[str, dict]] = {}
-    if state is None or fp not in state.members:
-        return TeamView(Snapshot({}, {}), otps, {})
-    role = state.roles.get(state.members[fp].role)
+def _effective(session, pending: dict, rid: str) -> tuple[str, str, dict] | None:
+    """One record as effective_records() would give it."""
+    edit = pending.get(rid)
+    if edit is not None:
+        return None if edit.kind == "tombstone" else (edit.kind, edit.unit, edit.content)
+    rec, content = session.replica.contents.get(rid, (None, None))
+    if rec is None or content is None or rec.kind == "tombstone":
+        return None
+    return rec.kind, rec.unit, content
 
+
+def _reach(session):
+    state, fp = session.replica.state, session.me.fingerprint
+    role = state.roles.get(state.members[fp].role)
     by_unit: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def can(customer: str, group: str) -> tuple[str, ...]:
@@ -79,50 +105,120 @@ def build(session) -> TeamView:
             by_unit[key] = tuple(sorted(role.can)) if reach else ()
         return by_unit[key]
 
-    for rid, (kind, unit, content, _v) in records.items():
-        customer, group = unit.partition("/")[::2]
+    return can
+
+
+def _parts(unit: str) -> tuple[str, str]:
+    customer, _slash, group = unit.partition("/")
+    return customer, group
+
+
+def build(session) -> TeamView:
+    state = session.replica.state
+    if state is None or session.me.fingerprint not in state.members:
+        return TeamView(TeamSnapshot({}, {}), {}, {})
+    can = _reach(session)
+    records = {rid: (k, u, c) for rid, (k, u, c, _v) in effective_records(session).items()}
+    customers: dict[str, TeamCustomer] = {}
+    for rid, (kind, unit, content) in records.items():
+        customer, group = _parts(unit)
         if kind == "customer" and can(customer, group) and "conflict_of" not in content:
             customers[rid] = TeamCustomer(rid, str(content.get("name", "")),
                                           str(content.get("notes", "")), can=can(customer, ""))
-    # Each entry's OTP record (the first by id that is not a conflict copy); the others become
-    # entries of their own below. One pass each, so 10,000 entries build in one go.
-    secret_of: dict[str, tuple[str, dict]] = {}
-    extra: list[tuple[str, str, dict]] = []
-    for rid, (kind, unit, content, _v) in sorted(records.items()):
-        if kind != "otp" or not can(*unit.partition("/")[::2]):
-            continue
-        owner = str(content.get("entry", ""))
-        if content.get("conflict_of") or owner in secret_of:
-            extra.append((rid, owner, content))
+    view = TeamView(TeamSnapshot(customers, {}), {}, records, reach=can)
+    for rid, (kind, _unit, content) in records.items():
+        if kind == "otp":
+            view.otps_of.setdefault(str(content.get("entry", "")), set()).add(rid)
+    for rid, (kind, _unit, _content) in records.items():
+        if kind == "entry":
+            _show_entry(view, rid)
+    return view
+
+
+def update(view: TeamView, session, changed: set[str]) -> TeamView:
+    """The view after the records `changed` changed (in the replica or the outbox): only the
+    entries they touch are rebuilt. A customer record changed: everything is (names, reach)."""
+    if view.reach is None:
+        return build(session)
+    pending = _pending_by_record(session)
+    now = {rid: _effective(session, pending, rid) for rid in changed}
+    if any(r is not None and r[0] == "customer" for r in (*now.values(),
+           *(view.records.get(rid) for rid in changed))):
+        return build(session)
+    owners: set[str] = set()
+    for rid, new in now.items():
+        for rec in (view.records.get(rid), new):
+            if rec is None:
+                continue
+            kind, _unit, content = rec
+            if kind == "entry":
+                owners.add(rid)
+            elif kind == "otp":
+                owner = str(content.get("entry", ""))
+                owners.add(owner)
+                if rec is new:
+                    view.otps_of.setdefault(owner, set()).add(rid)
+                else:
+                    view.otps_of.get(owner, set()).discard(rid)
+        if new is None:
+            view.records.pop(rid, None)
         else:
-            secret_of[owner] = (rid, content)
-    for rid, (kind, unit, content, _v) in records.items():
-        customer, group = unit.partition("/")[::2]
-        allowed = can(customer, group)
-        if kind != "entry" or not allowed or customer not in customers:
+            view.records[rid] = new
+    for owner in owners:
+        _show_entry(view, owner)
+    return view
+
+
+def _show_entry(view: TeamView, eid: str) -> None:
+    """(Re)build what the view shows for entry `eid`: the entry with its OTP secret (the first
+    otp record by id that is not a conflict copy), and each other otp record of it as an entry of
+    its own, titled "… (conflict copy)", so both versions of a secret stay usable."""
+    for shown_id in view.shown_for.pop(eid, ()):
+        view.snapshot.drop_entry(shown_id)
+        view.otps.pop(shown_id, None)
+    rec = view.records.get(eid)
+    if rec is None or rec[0] != "entry":
+        return
+    _kind, unit, content = rec
+    customer, group = _parts(unit)
+    allowed = view.reach(customer, group)
+    cust = view.snapshot.customers.get(customer)
+    if not allowed or cust is None:
+        return
+    secret: tuple[str, dict] | None = None
+    extra: list[tuple[str, dict]] = []
+    for rid in sorted(view.otps_of.get(eid, ())):
+        _k, otp_unit, otp = view.records[rid]
+        if not view.reach(*_parts(otp_unit)):
             continue
-        title = str(content.get("title", ""))
-        if content.get("conflict_of"):
-            title = f"{title} (conflict copy {rid[:6]})"
-        otp_rid, otp = secret_of.get(rid, ("", None))
+        if otp.get("conflict_of") or secret is not None:
+            extra.append((rid, otp))
+        else:
+            secret = (rid, otp)
+    title = str(content.get("title", ""))
+    if content.get("conflict_of"):
+        title = f"{title} (conflict copy {eid[:6]})"
+    otp_rid, otp = secret or ("", None)
+    summary = _summary(otp)
+    base = TeamEntry(
+        eid, customer, cust.name, title, content.get("username", ""),
+        content.get("password", ""), tuple(content.get("urls", ())), content.get("notes", ""),
+        tuple(content.get("tags", ())), summary, unit=unit, group=group, can=allowed,
+        otp_record=otp_rid if summary else "", conflict_of=content.get("conflict_of", ""))
+    shown_ids = [eid]
+    view.snapshot.put_entry(base)
+    if summary:
+        view.otps[eid] = (otp_rid, otp["otp"])
+    for rid, otp in extra:
         summary = _summary(otp)
-        entries[rid] = TeamEntry(
-            rid, customer, customers[customer].name, title, content.get("username", ""),
-            content.get("password", ""), tuple(content.get("urls", ())), content.get("notes", ""),
-            tuple(content.get("tags", ())), summary, unit=unit, group=group, can=allowed,
-            otp_record=otp_rid if summary else "", conflict_of=content.get("conflict_of", ""))
-        if summary:
-            otps[rid] = (otp_rid, otp["otp"])
-    for rid, owner, content in extra:
-        base, summary = entries.get(owner), _summary(content)
-        if base is None or summary is None:
+        if summary is None:
             continue
-        entries[rid] = replace(base, id=rid, otp=summary, otp_record=rid,
-                               title=f"{base.title} (conflict copy {rid[:6]})",
-                               conflict_of=content.get("conflict_of", ""))
-        otps[rid] = (rid, content["otp"])
-    return TeamView(Snapshot(customers, entries), otps,
-                    {rid: (k, u, c) for rid, (k, u, c, _v) in records.items()})
+        view.snapshot.put_entry(replace(base, id=rid, otp=summary, otp_record=rid,
+                                        title=f"{base.title} (conflict copy {rid[:6]})",
+                                        conflict_of=otp.get("conflict_of", "")))
+        view.otps[rid] = (rid, otp["otp"])
+        shown_ids.append(rid)
+    view.shown_for[eid] = shown_ids
 
 
 def _summary(content: dict | None) -> OtpSummary | None:

@@ -110,3 +110,47 @@ def test_a_batch_pushes_after_it_commits_and_a_rolled_back_one_sends_nothing(sma
     refs = {e.ref for e in b.entries()}
     assert "CustA/Imported" in refs and "CustA/Doomed" not in refs
     assert b.code("CustA/Imported", at=1e9).code == tc.totp(tc.SECRET_B, 1e9)
+
+
+def _shown(view):
+    """What a view shows, its lookup indexes included."""
+    snap = view.snapshot
+    sites = {key: sorted(e.id for e in snap.entries_at_site(key))
+             for key in ("custa.example", "custb.example", "other.example")}
+    titles = {(e.customer_id, e.title): snap.entry_titled(e.customer_id, e.title).id
+              for e in snap.entries.values()}
+    return snap.entries, snap.customers, view.otps, view.records, sites, titles
+
+
+def test_a_sync_updates_only_the_changed_entries_of_the_view_and_matches_a_full_rebuild(small):
+    from companion.team.view import build
+
+    f, b = small
+    view = b.team_view()
+    view.snapshot.entries_at_site("custa.example")  # the site index exists: updates keep it
+    steps = [
+        lambda: f.add_entry("CustA", "VPN", urls=["https://vpn.custa.example"]),
+        lambda: f.set_otp("CustA/VPN", OtpParams(secret=tc.SECRET_B)),
+        lambda: f.update_entry("CustA/Mail", title="Webmail", urls=["https://other.example"]),
+        lambda: f.set_otp("CustB/Mail", OtpParams(secret=tc.SECRET_B)),
+        lambda: f.remove_otp("CustA/VPN"),
+        lambda: f.remove_entry("CustA/Webmail"),
+    ]
+    for step in steps:
+        step()
+        b.team().sync()
+        assert b.team_view() is view  # updated in place, not rebuilt
+        assert _shown(view) == _shown(build(b.team()))
+    refs = {e.ref: e for e in b.entries()}
+    assert set(refs) == {"CustA/VPN", "CustB/Mail"} and not refs["CustA/VPN"].has_otp
+    assert b.code("CustB/Mail", at=1e9).code == tc.totp(tc.SECRET_B, 1e9)
+    assert b.entries_for_site("https://other.example") == []
+    # a lost race: b's edit from a stale replica becomes a conflict copy, shown as its own entry
+    f.set_otp("CustB/Mail", OtpParams(secret=tc.SECRET_A))
+    b.set_otp("CustB/Mail", OtpParams(secret=tc.SECRET_NEW))
+    b.team().sync()
+    assert b.team_view() is view
+    assert _shown(view) == _shown(build(b.team()))
+    copies = [e for e in b.entries() if e.conflict_of]
+    assert len(copies) == 1 and b.code(copies[0].id, at=1e9).code == tc.totp(tc.SECRET_NEW, 1e9)
+    assert b.code("CustB/Mail", at=1e9).code == tc.totp(tc.SECRET_A, 1e9)

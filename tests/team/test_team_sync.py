@@ -79,6 +79,40 @@ def test_a_row_dropped_by_the_server_is_reported(pg):
     assert "B-SECRET" in secrets_of(bob)  # the replica keeps it
 
 
+def test_a_row_moved_out_of_reach_unseen_by_the_pull_cursor_is_still_noticed(pg):
+    """A sync with unchanged roles compares one digest of the server's listing instead of
+    scanning every row: the digest agrees when nothing changed, and a row the superuser moves to
+    a unit the member does not hold (behind the pull cursor) still leaves the replica."""
+    from companion.team.sync import _held, _listing_agrees
+
+    team = h.make_team(pg, db="moved")
+    bob, _ = sync(team, "bob")
+    bob, problems = sync(team, "bob", bob)
+    assert problems == [] and bob.scanned_seq == bob.state.seq
+    with pgstore.connect(team.url("bob")) as conn:
+        assert _listing_agrees(conn, bob, _held(bob))
+    with pgstore.connect(team.super_url()) as su:
+        su.execute("UPDATE otpc.records SET unit = 'elsewhere/', change_xid = '1'::xid8"
+                   " WHERE record_id = %s", (team.rec["B/"],))
+    with pgstore.connect(team.url("bob")) as conn:
+        assert not _listing_agrees(conn, bob, _held(bob))
+    bob, problems = sync(team, "bob", bob)
+    assert "B-SECRET" not in secrets_of(bob) and "A-SECRET" in secrets_of(bob)
+
+
+def test_with_a_scan_interval_a_dropped_row_is_reported_once_the_interval_has_passed(pg):
+    team = h.make_team(pg, db="interval")
+    bob, _ = sync(team, "bob")
+    bob.scan_interval = 3600.0  # what TeamSession sets (30 s), made long enough for the test
+    with pgstore.connect(team.super_url()) as su:
+        su.execute("DELETE FROM otpc.records WHERE record_id = %s", (team.rec["B/"],))
+    bob, problems = sync(team, "bob", bob)
+    assert problems == []  # within the interval, same roles, nothing refused: not checked yet
+    bob.scanned_at -= 3600.0
+    bob, problems = sync(team, "bob", bob)
+    assert any("dropped by the server" in p for p in problems)
+
+
 def test_revoke_rotates_lists_exposed_and_locks_the_member_out(pg):
     team = h.make_team(pg, db="revoke")
     alice, _ = sync(team, "alice")
