@@ -121,13 +121,13 @@ def _dropped(conn, replica: Replica, me) -> list[str]:
     a unit it holds no key of); report records we verified that the server no longer lists at
     all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
     units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
-    gone, held, fp = [], _held(replica), me.fingerprint
-    reaches: dict[str, bool] = {}  # per unit: thousands of records share a few hundred units
+    gone, held = [], _held(replica)
+    reach: dict[str, bool] = {}
     for rid, (rec, _content) in list(replica.contents.items()):
         now_in = units.get(rid)
-        if rec.unit not in reaches:
-            reaches[rec.unit] = replica.state.reaches(fp, *split_unit(rec.unit))
-        reachable = reaches[rec.unit]
+        if rec.unit not in reach:  # once per unit
+            reach[rec.unit] = replica.state.reaches(me.fingerprint, *split_unit(rec.unit))
+        reachable = reach[rec.unit]
         if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
             del replica.contents[rid]  # out of reach; its highest version stays remembered
         elif now_in is None and rec.kind != "tombstone" and rec.unit in held:
