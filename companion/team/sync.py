@@ -77,6 +77,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         except TeamCryptoError as exc:
             problems.append(str(exc))
     replica.cursor = cursor
+    replica.sealed_here.clear()  # kept one round only (any not back yet is simply verified)
     problems += _dropped(conn, replica, me)
     replica.problems = problems
     return problems
