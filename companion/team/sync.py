@@ -86,6 +86,7 @@ def pull(conn, me, replica: Replica) -> list[str]:
         except TeamCryptoError as exc:
             problems.append(str(exc))
     replica.cursor = cursor
+    replica.sealed_here.clear()  # kept one round only (any not back yet is simply verified)
     problems += _dropped(conn, replica, me, quiet=not problems)
     replica.problems = problems
     return problems
@@ -129,7 +130,7 @@ def _dropped(conn, replica: Replica, me, quiet: bool = False) -> list[str]:
     """Forget records this member may no longer reach (its role narrowed, or the record moved to
     a unit it holds no key of); report records we verified that the server no longer lists at
     all (a delete leaves a signed tombstone, so a missing row is the server's doing)."""
-    held, fp, now = _held(replica), me.fingerprint, time.monotonic()
+    held, now = _held(replica), time.monotonic()
     same_roles = replica.scanned_seq == replica.state.seq
     if same_roles and quiet and now - replica.scanned_at < replica.scan_interval:
         return []  # a record moved away by an edit arrives refused ("no key"): not quiet
@@ -138,12 +139,12 @@ def _dropped(conn, replica: Replica, me, quiet: bool = False) -> list[str]:
         return []  # same roles, and the server lists exactly what we hold: nothing to scan
     units = dict(conn.execute("SELECT record_id, unit FROM otpc.record_units()").fetchall())
     gone = []
-    reaches: dict[str, bool] = {}  # per unit: thousands of records share a few hundred units
+    reach: dict[str, bool] = {}  # per unit: thousands of records share a few hundred units
     for rid, (rec, _content) in list(replica.contents.items()):
         now_in = units.get(rid)
-        if rec.unit not in reaches:
-            reaches[rec.unit] = replica.state.reaches(fp, *split_unit(rec.unit))
-        reachable = reaches[rec.unit]
+        if rec.unit not in reach:  # once per unit
+            reach[rec.unit] = replica.state.reaches(me.fingerprint, *split_unit(rec.unit))
+        reachable = reach[rec.unit]
         if not reachable or (now_in is not None and now_in != rec.unit and now_in not in held):
             del replica.contents[rid]  # out of reach; its highest version stays remembered
             replica.changed.add(rid)
