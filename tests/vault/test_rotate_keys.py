@@ -175,3 +175,40 @@ def test_otpc_passwd_rotate_keys(tmp_path, state_dir):
     assert otpc("customer", "list").returncode == 3  # the old password: exit 3
     r = otpc("customer", "list", "--json", OTPC_PASSWORD=NEW_PASSWORD)
     assert r.returncode == 0 and "Acme" in r.stdout
+
+
+def test_paired_browsers_survive_otpc_passwd_rotate_keys(tmp_path, state_dir, monkeypatch):
+    """The paired-clients file is MACed under a key derived from the master key (issue 9 #6): the
+    rotation re-seals it, so a genuine client still verifies under the new key and is not dropped
+    as tampered (without the re-seal every browser would have to pair again)."""
+    from companion.server.clients import Client, ClientStore
+
+    monkeypatch.setenv("OTPC_STATE_DIR", str(state_dir))
+    vault = tmp_path / "paired" / "vault.sqlite"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTPC_")}
+    env.update(OTPC_PASSWORD=PASSWORD, OTPC_STATE_DIR=str(state_dir),
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+
+    def otpc(*args, **kw):
+        return subprocess.run([str(OTPC), "--vault", str(vault), *args], capture_output=True,
+                              text=True, env={**env, **kw}, stdin=subprocess.DEVNULL, timeout=60)
+
+    assert otpc("init", "--kdf-ms", "1").returncode == 0
+    v = Vault.open(vault)
+    v.unlock(PASSWORD)
+    store = ClientStore(vault)
+    store.unlocked_with(v)
+    store.add(Client("Pgenuine0000000000000", "laptop", "chrome-extension://x", b"k" * 32,
+                     b"e" * 32))
+    v.close()
+
+    r = otpc("passwd", "--rotate-keys", OTPC_NEW_PASSWORD=NEW_PASSWORD)
+    assert r.returncode == 0, r.stderr
+
+    v = Vault.open(vault)
+    v.unlock(NEW_PASSWORD)
+    after = ClientStore(vault)
+    after.unlocked_with(v)
+    assert [c.id for c in after.all()] == ["Pgenuine0000000000000"]
+    assert after.notice is None
+    v.close()
