@@ -154,13 +154,6 @@ def is_private_dir(path: str | Path) -> bool:
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Atomically replace `path` with `data`, mode 0600 from the first byte (fsutil.write_private)."""
-    from companion.fsutil import write_private
-
-    write_private(path, data, overwrite=True)
-
-
 def shipped_dir(name: str) -> Path:
     """`extension` or `docs` as shipped: inside the installed package (the wheel puts them under
     companion/_data/), else beside the package in a checkout (an editable install, `make run`)."""

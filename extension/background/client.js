@@ -7,7 +7,7 @@ const enc = new TextEncoder();
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 export class CompanionError extends Error {
-  /** kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http | bad_code | weak_otp */
+  /** kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http | bad_code | weak_otp | vault_damaged */
   constructor(kind, message, { status = 0, error = "" } = {}) {
     super(message);
     this.kind = kind;
@@ -161,6 +161,10 @@ function errorFrom(status, body) {
   if (status === 401) return new CompanionError("unauthorized", "The companion did not recognise this browser.", { status, error });
   if (status === 423) return new CompanionError("locked", "The vault is locked.", { status, error });
   if (status === 429) return new CompanionError("rate_limited", "Too many attempts; wait a minute.", { status, error });
+  if (error === "vault_damaged") {
+    return new CompanionError("vault_damaged", "The vault looks rolled back (an older copy of the file) or damaged, "
+      + "so the companion will not open it. Run \u201cotpc unlock\u201d in a terminal to see why; the README says what to do.", { status, error });
+  }
   if (status === 403 && error === "read_only") {
     return new CompanionError("read_only", `The companion refused the change: ${message.replace(/\.$/, "")}. `
       + "This browser's pairing allows no such edits (see \u201cotpc clients scope\u201d).", { status, error });
