@@ -1,6 +1,6 @@
 // The vault is locked: unlock here (the password travels sealed) or in a terminal.
 import { ask, commandLine, h, icon } from "../../lib/dom.js";
-import { describeError } from "../../lib/messages.js";
+import { unlockErrorSentence } from "../../lib/refusals.js";
 import { popup, setView } from "../context.js";
 
 export function renderLocked(st) {
@@ -18,7 +18,7 @@ export function renderLocked(st) {
       input.value = "";
       popup.restart();
     } catch (err) {
-      error.textContent = err.kind === "http" ? "Wrong password." : describeError(err);
+      error.textContent = unlockErrorSentence(err);
       button.disabled = false;
       input.select();
     }
