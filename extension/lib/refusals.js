@@ -7,9 +7,12 @@ import { describeError } from "./messages.js";
 
 export const WRONG_PASSWORD = "Wrong password.";
 
-export const UNLOCK_DISABLED = "Unlocking from the browser is switched off in the companion's settings. "
+/** Unlocking over HTTP is off (the companion's status says so, or /v1/unlock answered unlock_disabled). */
+export const UNLOCK_SWITCHED_OFF = "Unlocking from the browser is switched off in the companion's settings. "
   + "To allow it, set \u201callow_http_unlock\u201d to true in the settings file beside the vault "
-  + "(vault.config.json) and restart the companion; or unlock in a terminal with \u201cotpc unlock\u201d.";
+  + "(vault.config.json) and restart the companion.";
+
+export const UNLOCK_DISABLED = `${UNLOCK_SWITCHED_OFF} Or unlock in a terminal with \u201cotpc unlock\u201d.`;
 
 const MAX_WAIT_SECONDS = 3600; // the companion's penalty is 60 s; an unsigned header is not believed beyond this
 

@@ -2,7 +2,7 @@
 // form when unlocking over HTTP is allowed, and carry on by itself once it is ready (no "reload").
 import { ask, commandLine, h } from "../lib/dom.js";
 import { describeError } from "../lib/messages.js";
-import { unlockErrorSentence } from "../lib/refusals.js";
+import { UNLOCK_SWITCHED_OFF, unlockErrorSentence } from "../lib/refusals.js";
 import { page, panes } from "./state.js";
 
 const RECHECK_MS = 3000;
@@ -11,7 +11,7 @@ let recheck;
 export function waitingView(st) {
   const steps = st.state === "locked"
     ? [h("h2", {}, "The vault is locked"),
-      st.unlockAllowed !== false ? unlockForm() : null,
+      st.unlockAllowed !== false ? unlockForm() : h("p", { class: "muted", id: "manage-unlock-off" }, UNLOCK_SWITCHED_OFF),
       h("p", { class: "muted" }, st.unlockAllowed !== false ? "Or unlock it in a terminal:" : "Unlock it in a terminal:"),
       commandLine("otpc unlock")]
     : st.state === "not_paired"

@@ -121,7 +121,7 @@ def test_the_rate_limit_says_to_wait_not_wrong_password(popup):
     assert popup.is_visible("#unlock-password")  # still locked, nothing opened
 
 
-def test_unlock_switched_off_says_how_to_switch_it_on(popup, locked: LockedCompanion):
+def test_unlock_switched_off_says_how_to_switch_it_on(browser, popup, locked: LockedCompanion):
     # The popup showed the form; meanwhile someone switches unlocking over HTTP off and restarts.
     locked.stop()
     locked.write_config({"allow_http_unlock": False})
@@ -131,3 +131,17 @@ def test_unlock_switched_off_says_how_to_switch_it_on(popup, locked: LockedCompa
     assert "switched off" in said and "\u201callow_http_unlock\u201d to true" in said, said
     assert "vault.config.json" in said and "otpc unlock" in said, said
     assert popup.is_visible("#unlock-password")  # the right password was refused, not used
+    # Opened now, the popup and the manage page know from the status: no form, the same how-to.
+    again = browser.open_popup()
+    manage = browser.context.new_page()
+    try:
+        again.wait_for_selector("body[data-state=locked] #unlock-off", timeout=10_000)
+        assert again.locator("#unlock-password").count() == 0
+        manage.goto(browser.url("manage/manage.html"))
+        manage.wait_for_selector("#waiting[data-state=locked] #manage-unlock-off", timeout=10_000)
+        assert manage.locator("#manage-unlock-password").count() == 0
+        for shown in (again.inner_text("#unlock-off"), manage.inner_text("#manage-unlock-off")):
+            assert "\u201callow_http_unlock\u201d to true" in shown and "vault.config.json" in shown, shown
+    finally:
+        again.close()
+        manage.close()

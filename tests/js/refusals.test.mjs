@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as client from "../../extension/background/client.js";
 import {
-  rateLimitedSentence, retryAfterSeconds, UNLOCK_DISABLED, unlockErrorSentence, WRONG_PASSWORD,
+  rateLimitedSentence, retryAfterSeconds, UNLOCK_DISABLED, UNLOCK_SWITCHED_OFF, unlockErrorSentence, WRONG_PASSWORD,
 } from "../../extension/lib/refusals.js";
 
 const subtle = globalThis.crypto.subtle;
@@ -35,6 +35,7 @@ test("unlock disabled says how it is switched on, and the terminal way", () => {
   assert.match(said, /vault\.config\.json/);
   assert.match(said, /restart the companion/);
   assert.match(said, /\u201cotpc unlock\u201d/);
+  assert.ok(said.startsWith(UNLOCK_SWITCHED_OFF)); // the locked views' words when the status says it is off
 });
 
 test("rate limited says to wait, for as long as the companion asked (bounded)", () => {
