@@ -36,3 +36,24 @@ def private_user_dirs(tmp_path_factory):
         mp.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
         mp.setenv("PYTHONPYCACHEPREFIX", str(run_dir / "pycache"))
         yield base
+
+
+def _shares_a_module_fixture(item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", {}) if info else {}
+    return any(d.scope == "module" for seq in defs.values() for d in seq)
+
+
+def pytest_collection_modifyitems(config, items):
+    """For `pytest -n 2 --dist loadgroup` (make test): the browser tests share one Chromium, one
+    companion and one pairing per worker, so they all run on one worker (one browser start, and
+    their order kept); the tests of a module that share a module-wide fixture (a team, a built
+    wheel, a running companion) run on one worker, which builds it once. Everything else is
+    spread test by test. Without xdist the marks do nothing."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        if item.get_closest_marker("e2e") or item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
