@@ -11,6 +11,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from companion.fsutil import make_private_dirs, shared_dir_warning, write_private
 
 SECRET = b'{"otp": "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"}\n'
@@ -78,6 +80,7 @@ def test_directories_the_tool_creates_are_0700_parents_too(tmp_path):
     assert [_mode(tmp_path / p) for p in ("a", "a/b", "a/b/c")] == [0o700] * 3
 
 
+@pytest.mark.slow
 def test_a_vault_in_a_readable_folder_warns_and_leaves_the_folder_alone(tmp_path):
     home = tmp_path / "shared"
     home.mkdir()
