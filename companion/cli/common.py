@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -15,6 +14,8 @@ import click
 from companion.errors import Locked, UserError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
     from companion.cli.remote import RemoteVault
@@ -89,6 +90,13 @@ class State:
 
         return vault_path(self.vault_path)
 
+    @property
+    def file(self) -> str:
+        """The vault's path as a string: the agent path does not load pathlib (issue 10)."""
+        from companion.paths import vault_file
+
+        return vault_file(self.vault_path)
+
     def read_password(self, prompt: str = "Master password", *, confirm: bool = False) -> str:
         """--password-stdin, then OTPC_PASSWORD, then a hidden prompt (never an argument)."""
         from companion.hardening import forbid_core_dumps
@@ -140,17 +148,18 @@ class State:
         exit 5, locked."""
         from companion.cli.control import call
 
+        path = self.file
         try:
-            status = call(self.path, {"op": "status"})
+            status = call(path, {"op": "status"})
         except UserError:
             status = None
         if status is None:
             start_hint()
             return None
         served = status.get("vault")
-        if isinstance(served, str) and os.path.realpath(served) != os.path.realpath(self.path):
+        if isinstance(served, str) and os.path.realpath(served) != os.path.realpath(path):
             raise UserError(
-                f"the companion on this control socket serves {served}, not {self.path} "
+                f"the companion on this control socket serves {served}, not {path} "
                 "(check OTPC_SOCKET and --vault); nothing was done"
             )
         if status.get("locked"):
@@ -163,10 +172,10 @@ class State:
                 )
             password = click.prompt("Master password (unlocks the companion)", hide_input=True,
                                     err=True)
-            call(self.path, {"op": "unlock", "password": password}, timeout=30.0)
+            call(path, {"op": "unlock", "password": password}, timeout=30.0)
         from companion.cli.remote import RemoteVault
 
-        return RemoteVault(self.path)
+        return RemoteVault(path)
 
     def local_vault(self, *, unlock: bool = True) -> Vault:
         """The vault file opened by this process (keyring slot first, then the password)."""

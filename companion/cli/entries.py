@@ -53,9 +53,10 @@ def entry() -> None:
 @pass_state
 def add(state: State, customer_ref, title, username, urls, notes, tags, password_prompt, as_json):
     """Add an entry. Its password is never an argument: use --password-prompt."""
-    from companion.normalize import login_url
+    if urls:
+        from companion.normalize import login_url
 
-    urls = [login_url(u) for u in urls]
+        urls = [login_url(u) for u in urls]
     vault = state.vault()
     password = state.read_secret("Entry password", confirm=True) if password_prompt else ""
     e = vault.add_entry(customer_ref, title, username=username, password=password, urls=urls,
