@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -74,15 +73,20 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-@dataclass
 class State:
-    """Per-invocation state: global options and the (lazily opened) vault."""
+    """Per-invocation state: global options and the (lazily opened) vault. (Plain classes here, not
+    dataclasses: building one costs the agent path of every command about a millisecond.)"""
 
-    vault_path: str | None = None
-    password_stdin: bool = False
-    accept_rollback: bool = False  # --accept-rollback: unlock an older copy, make it the baseline
-    _vault: Vault | None = field(default=None, repr=False)
-    _stdin_password: str | None = field(default=None, repr=False)
+    def __init__(self, vault_path: str | None = None, password_stdin: bool = False,
+                 accept_rollback: bool = False):
+        self.vault_path = vault_path
+        self.password_stdin = password_stdin
+        self.accept_rollback = accept_rollback  # --accept-rollback: unlock an older copy
+        self._vault: Vault | RemoteVault | None = None
+        self._stdin_password: str | None = None
+
+    def __repr__(self) -> str:  # never the password
+        return f"State(vault_path={self.vault_path!r})"
 
     @property
     def path(self) -> Path:
@@ -223,14 +227,18 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-@dataclass(frozen=True)
 class Which:
     """What the user typed to name one entry (see companion/resolve.py)."""
 
-    ref: str | None = None
-    exact: bool = False
-    customer: str | None = None
-    title: str | None = None
+    __slots__ = ("ref", "exact", "customer", "title")
+
+    def __init__(self, ref: str | None = None, exact: bool = False, customer: str | None = None,
+                 title: str | None = None):
+        self.ref, self.exact, self.customer, self.title = ref, exact, customer, title
+
+    def __repr__(self) -> str:
+        return (f"Which(ref={self.ref!r}, exact={self.exact!r}, customer={self.customer!r}, "
+                f"title={self.title!r})")
 
 
 def entry_argument(*, select: bool = True):

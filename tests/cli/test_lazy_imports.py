@@ -61,6 +61,7 @@ def test_entry_add_and_otp_set_through_the_companion_stay_lean(served, tmp_path)
     assert "companion.cli.entries" in modules
     assert loaded_forbidden(modules) == []
     assert "pathlib" not in modules  # the fast path's rule: the socket path is a string
+    assert "companion.cli.completion" not in modules  # completers: only when the shell completes
 
     modules, out = imported(served, tmp_path, "otp", "set", "Acme/Portal", "--exact", "--json",
                             input=SECRET + "\n")
