@@ -3,9 +3,12 @@
 Like ssh-agent: while the companion is unlocked, every command goes through its control socket and
 never asks for the master password nor runs the KDF. Each method below is one request
 `{"op": "vault", "method": M, "args": {...}}` (server side: companion/server/vault_ops.py, which holds
-the allowlist); results come back as the same dataclasses a local Vault returns. Entries arrive
-without their password: `password` is then PASSWORD_HIDDEN when there is one (so `if entry.password`
-still means "has one"); `reveal_password` reads it, audited.
+the allowlist). Entries come back as RemoteEntry: the attributes, `ref`, `has_otp` and `public()`
+of the vault's Entry without loading the vault package (the agent path of `entry add` and `otp set`
+loads neither it nor pathlib: tests/cli/test_lazy_imports.py); customers, codes and audit events as
+the dataclasses a local Vault returns. Entries arrive without their password: `password` is then
+PASSWORD_HIDDEN when there is one (so `if entry.password` still means "has one");
+`reveal_password` reads it, audited.
 """
 
 from __future__ import annotations
