@@ -214,6 +214,13 @@ class RemoteVault:
     def set_otp(self, ref: str, params: OtpParams, *, actor: str = "cli") -> RemoteEntry:
         return entry_of(self._call("set_otp", ref=self._ref(ref), params=dict(vars(params))))
 
+    def set_otp_from_text(self, ref: str | RemoteEntry, text: str, *, force: bool = False,
+                          **given) -> tuple[RemoteEntry, int, list[str], list[str]]:
+        """companion.server.vault_ops.set_otp_from_text in the companion (it builds the OTP)."""
+        done = self._call("set_otp_from_text", ref=self._ref(ref), text=text, force=force or None,
+                          **given)
+        return entry_of(done["entry"]), done["counter"], done["notes"], done["warnings"]
+
     def remove_otp(self, ref: str, *, actor: str = "cli") -> bool:
         return bool(self._call("remove_otp", ref=self._ref(ref)))
 

@@ -68,6 +68,8 @@ def test_entry_add_and_otp_set_through_the_companion_stay_lean(served, tmp_path)
     assert json.loads(out)["otp"]["type"] == "totp"
     assert "companion.cli.otps" in modules
     assert loaded_forbidden(modules) == []
+    # The companion builds the OTP (vault_ops.set_otp_from_text): no OTP code is loaded here.
+    assert not {"companion.otp", "companion.otp_input", "companion.normalize"} & modules
 
 
 def test_the_listing_does_show_what_a_command_loads(served, tmp_path):
@@ -101,3 +103,31 @@ def test_a_remote_entry_reads_like_the_vaults_entry():
                 assert remote.password == (PASSWORD_HIDDEN if local.password else "")
             else:
                 assert getattr(remote, name) == getattr(local, name), name
+
+
+def test_otp_set_through_the_companion_builds_the_otp_there(served):
+    """The companion builds the OTP (vault_ops.set_otp_from_text): defaults from the entry, a URI's
+    fields with the options on top (and the note saying so), the HOTP counter in the confirmation,
+    and a bad secret refused in one line with nothing changed."""
+    from cli_harness import one_line_error
+
+    def run(*args, input=""):
+        return served.run(*args, input=input, env=NO_PASSWORD)
+
+    assert run("entry", "add", "--customer", "Acme", "--title", "Router", "--username",
+               "admin").code == 0
+    r = run("otp", "set", "Acme/Router", "--type", "hotp", "--counter", "7", input=SECRET + "\n")
+    assert r.code == 0 and "HOTP, SHA1, 6 digits, next counter 7" in r.out, r.err
+
+    def otp():
+        return json.loads(run("entry", "show", "Acme/Router", "--json").out)["otp"]
+
+    assert (otp()["issuer"], otp()["account"], otp()["type"]) == ("Router", "admin", "hotp")
+    uri = f"otpauth://totp/Other:bob?secret={SECRET}&issuer=Other"
+    r = run("otp", "set", "Acme/Router", "--yes", "--digits", "8", input=uri + "\n")
+    assert r.code == 0, r.err
+    assert "note: options override the URI's digits" in r.err
+    assert (otp()["issuer"], otp()["account"], otp()["digits"]) == ("Other", "bob", 8)
+    r = run("otp", "set", "Acme/Router", "--yes", input="not base32 at all!\n")
+    assert "secret" in one_line_error(r).lower()
+    assert otp()["digits"] == 8  # unchanged
