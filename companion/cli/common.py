@@ -84,6 +84,7 @@ class State:
         self.accept_rollback = accept_rollback  # --accept-rollback: unlock an older copy
         self._vault: Vault | RemoteVault | None = None
         self._stdin_password: str | None = None
+        self._no_companion = False  # asked once: none runs (or it is locked and a password given)
 
     def __repr__(self) -> str:  # never the password
         return f"State(vault_path={self.vault_path!r})"
@@ -139,11 +140,21 @@ class State:
     def vault(self, *, unlock: bool = True) -> Vault | RemoteVault:
         """The vault every command uses: a running, unlocked companion's (no password, no KDF),
         else the file opened and unlocked here (docs/threat-model.md, "The agent")."""
-        if self._vault is None and unlock:
+        if self._vault is None and unlock and not self._no_companion:
             self._vault = self._companion_vault()
+            self._no_companion = self._vault is None
         if self._vault is None:
             return self.local_vault(unlock=unlock)
         return self._vault
+
+    def through_companion(self) -> bool:
+        """Whether this command's vault is a running, unlocked companion's (asked once: the answer
+        is the vault vault() returns). Checks the companion makes itself (entry URLs) are then
+        left to it; a command opening the file still makes them before asking for its password."""
+        if self._vault is None and not self._no_companion:
+            self._vault = self._companion_vault()
+            self._no_companion = self._vault is None
+        return self._vault is not None and not hasattr(self._vault, "store")
 
     def _companion_vault(self) -> RemoteVault | None:
         """The companion's vault, or None when none runs (the hint is printed then) or it is locked

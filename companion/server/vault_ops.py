@@ -127,7 +127,21 @@ def _set_otp_from_text(vault, ref, text, **options):
     return {"entry": entry_json(saved), "counter": counter, "notes": notes, "warnings": warnings}
 
 
+def login_urls(urls) -> list[str]:
+    """Entry URLs checked here (companion.normalize.login_url): the CLI checks them only when it
+    opens the vault file itself, so its agent path does not load the normalizers."""
+    from companion.normalize import login_url
+
+    return [login_url(u) for u in urls]
+
+
+def _add_entry(vault, customer, title, urls=(), **fields):
+    return entry_json(vault.add_entry(customer, title, urls=login_urls(urls), **fields))
+
+
 def _update_entry(vault, ref, **fields):
+    if "urls" in fields:
+        fields["urls"] = login_urls(fields["urls"])
     for name in ("urls", "tags"):
         if name in fields:
             fields[name] = tuple(fields[name])
@@ -171,8 +185,7 @@ METHODS: dict[str, Method] = {
     "find_entry": Method(_find_entry, {},
                          {"ref": TEXT, "exact": FLAG, "customer": TEXT, "title": TEXT}),
     "add_entry": Method(
-        lambda v, customer, title, **kw: entry_json(v.add_entry(customer, title, **kw)),
-        {"customer": TEXT, "title": TEXT},
+        _add_entry, {"customer": TEXT, "title": TEXT},
         {"username": TEXT, "password": TEXT, "urls": TEXTS, "notes": TEXT, "tags": TEXTS}),
     "update_entry": Method(
         _update_entry, {"ref": TEXT},

@@ -131,3 +131,29 @@ def test_otp_set_through_the_companion_builds_the_otp_there(served):
     r = run("otp", "set", "Acme/Router", "--yes", input="not base32 at all!\n")
     assert "secret" in one_line_error(r).lower()
     assert otp()["digits"] == 8  # unchanged
+
+
+def test_entry_urls_are_checked_by_the_companion(served, tmp_path):
+    """Through a companion the CLI leaves the URL check to it (vault_ops): a bad URL is still one
+    line and adds nothing, and a control-socket client cannot store a javascript: URL either."""
+    from cli_harness import one_line_error
+
+    from companion.cli.control import ask
+
+    modules, _ = imported(served, tmp_path, "entry", "add", "--customer", "Acme", "--title", "Ok",
+                          "--url", "https://ok.example")
+    assert "companion.normalize" not in modules
+    r = served.run("entry", "add", "--customer", "Acme", "--title", "Bad", "--url",
+                   "javascript:alert(1)", env=NO_PASSWORD)
+    assert "not an http(s) URL" in one_line_error(r)
+    r = served.run("entry", "edit", "Acme/Ok", "--url", "portal.example", env=NO_PASSWORD)
+    assert "did you mean https://portal.example" in one_line_error(r)
+    for method, args in (("add_entry", {"customer": "Acme", "title": "Raw",
+                                        "urls": ["javascript:alert(1)"]}),
+                         ("update_entry", {"ref": "Acme/Ok", "urls": ["file:///etc/passwd"]})):
+        reply = ask(served.vault, {"op": "vault", "vault": str(served.vault), "method": method,
+                                   "args": args})
+        assert reply["ok"] is False and "not an http(s) URL" in reply["error"], reply
+    listed = json.loads(served.run("entry", "list", "--json", env=NO_PASSWORD).out)
+    assert sorted(e["title"] for e in listed if e["customer"] == "Acme") == ["Mail", "Ok", "VPN"]
+    assert [e["urls"] for e in listed if e["title"] == "Ok"] == [["https://ok.example"]]
