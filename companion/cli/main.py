@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -33,6 +34,9 @@ COMMANDS = {
 }
 
 
+COMPLETE_VAR = "_OTPC_COMPLETE"  # set by the shell when it asks click for completions
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -42,9 +46,12 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        if COMPLETE_VAR not in os.environ:
+            return command  # running a command, not completing one: no completers needed
         from companion.cli.completion import attach
 
-        return attach(getattr(importlib.import_module(module), attr))
+        return attach(command)
 
 
 @click.group(
