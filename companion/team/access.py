@@ -54,11 +54,11 @@ def change(session: TeamSession, kind: str, body: dict) -> dict:
         pgstore.put_statement(conn, st)
         S.apply(state, st)
         if kind == "member_revoke":
+            pgstore.set_admin(conn, body["fp"], False)  # out of the admin role first
             conn.execute("DELETE FROM otpc.grants WHERE member_fp = %s", (body["fp"],))
             conn.execute("DELETE FROM otpc.members WHERE fp = %s", (body["fp"],))
         elif kind == "member_role":
-            conn.execute("UPDATE otpc.members SET db_admin = %s WHERE fp = %s",
-                         (state.is_admin(body["fp"]), body["fp"]))
+            pgstore.set_admin(conn, body["fp"], state.is_admin(body["fp"]))
         exposed = reconcile(conn, session, before)
     session.replica.statement_seq = state.seq
     session.replica.chain.append(st)
@@ -83,12 +83,10 @@ def revoke(session: TeamSession, name: str) -> dict:
                            (member.fp,)).fetchone()
     result = change(session, "member_revoke", {"fp": member.fp})
     if row is not None:
-        from psycopg import sql
-
         psycopg = pgstore._psycopg()
         try:
             with session.connect() as conn:
-                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(row[0])))
+                conn.execute("SELECT otpc.drop_login(%s)", (row[0],))
                 conn.commit()
             result["login_dropped"] = True
         except psycopg.Error:
