@@ -111,6 +111,7 @@ def _new_unit(session: TeamSession, customer: str, group: str, records=()) -> by
     key, unit = crypto.random_key(), unit_id(customer, group)
     grants = [grant(session.team_id, unit, 1, key, m.enc_pub, m.fp, session.me)
               for m in session.state.holders(customer, group)]
+    sealed = []
     with session.connect() as conn, conn.transaction():
         pgstore.put_grants(conn, grants)
         for kind, rid, content in records:
@@ -118,7 +119,14 @@ def _new_unit(session: TeamSession, customer: str, group: str, records=()) -> by
                               session.me)
             if not pgstore.push(conn, rec, None).ok:
                 raise UserError("a record with that id exists already")
+            sealed.append((rec, content))
     session.replica.unit_keys[(unit, 1)] = key
+    # shown at once, before the next pull verifies them (in a companion that pull runs later)
+    for rec, content in sealed:
+        session.replica.contents[rec.record_id] = (rec, content)
+        session.replica.versions[rec.record_id] = rec.version
+        session.changed_ids.add(rec.record_id)
+    session.generation += 1
     return key
 
 

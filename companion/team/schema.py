@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 WAKE_CHANNEL = "otpc_team"
+SCAN_PAYLOAD = "scan"  # the wake-up after a record row was deleted or moved to another unit
 TEAM_ID = re.compile(r"^[0-9a-z]{1,40}$")  # uuid4().hex: the role names below stay identifiers
 
 
@@ -49,7 +50,7 @@ def schema_sql(team_id: str) -> str:
     """Roles, schema, tables, functions and policies of one team (run once, in its database)."""
     return (_SCHEMA_SQL + _ENROL_SQL).format(
         owner=owner_role(team_id), tech=tech_role(team_id), admin=admin_role(team_id),
-        enrol=enrol_role(team_id), wake=WAKE_CHANNEL, login=LOGIN_PATTERN.format(team_id[:8]),
+        enrol=enrol_role(team_id), wake=WAKE_CHANNEL, scan=SCAN_PAYLOAD, login=LOGIN_PATTERN.format(team_id[:8]),
         member=MEMBER_PATTERN, role=ROLE_PATTERN, verifier=VERIFIER_PATTERN)
 
 
@@ -126,6 +127,14 @@ CREATE TRIGGER records_wake AFTER INSERT OR UPDATE OR DELETE ON otpc.records
     FOR EACH STATEMENT EXECUTE FUNCTION otpc.wake();
 CREATE TRIGGER statements_wake AFTER INSERT ON otpc.statements
     FOR EACH STATEMENT EXECUTE FUNCTION otpc.wake();
+-- a row deleted or moved to another unit: members re-check what they hold at once (sync._dropped)
+-- rather than at their next periodic check; the payload says only that
+CREATE FUNCTION otpc.wake_scan() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_notify('{wake}', '{scan}'); RETURN NULL; END $$;
+CREATE TRIGGER records_gone AFTER DELETE ON otpc.records
+    FOR EACH STATEMENT EXECUTE FUNCTION otpc.wake_scan();
+CREATE TRIGGER records_moved AFTER UPDATE OF unit ON otpc.records
+    FOR EACH ROW WHEN (OLD.unit IS DISTINCT FROM NEW.unit) EXECUTE FUNCTION otpc.wake_scan();
 
 ALTER TABLE otpc.team ENABLE ROW LEVEL SECURITY;
 ALTER TABLE otpc.team FORCE ROW LEVEL SECURITY;
