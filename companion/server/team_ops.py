@@ -26,6 +26,7 @@ RETRY_SECONDS = 5.0  # a sync round at least this often, and after each wake-up
 LISTEN_SECONDS = 2.0
 INLINE = {"status"}  # control commands that never reach PostgreSQL: answered on the loop
 STATUS_WAIT_SECONDS = 3.0
+STOP_GRACE_SECONDS = 2.0  # at shutdown, how long a running round may take to finish
 
 _turns: dict[int, asyncio.Lock] = {}  # per companion: rounds and control ops, one at a time
 _wakes: dict[int, threading.Event] = {}
@@ -146,7 +147,17 @@ async def sync_round(companion, session) -> dict:
     """One round for `session`, its PostgreSQL part in a worker thread."""
     async with _turn(companion):
         rnd = session.begin_round()
-        await in_thread(session.run_round, rnd)
+        running = asyncio.ensure_future(in_thread(session.run_round, rnd))
+        try:
+            await asyncio.shield(running)
+        except asyncio.CancelledError:  # shutting down: let a round that is not stuck finish
+            done, _ = await asyncio.wait([running], timeout=STOP_GRACE_SECONDS)
+            if done and running.exception() is None:
+                try:
+                    session.finish_round(rnd)
+                except Exception:  # noqa: BLE001 - stopping anyway; the outbox keeps the rest
+                    pass
+            raise
         return session.finish_round(rnd)
 
 
@@ -172,7 +183,7 @@ async def sync_forever(companion) -> None:
                 wake.clear()  # what woke us is handled by this round
                 if scan.is_set():  # a row deleted or moved: check what we hold this round
                     scan.clear()
-                    session.replica.scanned_at = 0.0
+                    session.replica.scanned_at = float("-inf")
                 try:
                     await sync_round(companion, session)
                     if last_error is not None:
