@@ -177,7 +177,8 @@ def write_rows(vault, rows) -> None:
     type=click.Choice(registry.import_choices()),
     help="Skip detection and read the file as this format.",
 )
-@click.option("--customer", help="Put every entry under this customer (created if missing).")
+@click.option("--customer", help="Put every entry under this customer (created if missing; in a "
+              "team vault a local one; a team customer needs the edit permission).")
 @click.option(
     "--file-password-stdin",
     is_flag=True,

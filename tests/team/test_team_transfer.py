@@ -152,6 +152,16 @@ def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mod
     assert json.loads(r.out)["duplicates"] == 2
     assert records(pg, team.db) == before_rows | added
 
+    # A customer the import creates stays in bob's vault: an import never shares by itself.
+    other = tmp_path / "other.txt"
+    other.write_text(uri("Forum", pyotp.random_base32(32)))
+    r = bob.run("import", str(other), "--customer", "Private", "--json")
+    assert r.code == 0, r.err
+    assert "Private/Forum" in bob.titles()
+    assert records(pg, team.db) == before_rows | added
+    founder.ok("team", "sync")
+    assert not any(t.startswith("Private/") for t in founder.titles())
+
 
 def test_export_of_team_entries_imports_into_a_fresh_vault_with_the_same_codes(team, mode,
                                                                                 tmp_path):
