@@ -117,7 +117,9 @@ def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mod
     founder, alice, bob = team.founder, team.alice, team.bob
     secrets = {"Shop": pyotp.random_base32(32), "Bank": pyotp.random_base32(32)}
     src = tmp_path / "import.txt"
-    src.write_text("".join(uri(name, s) for name, s in secrets.items()))
+    hotp = pyotp.random_base32(32)
+    src.write_text("".join(uri(name, s) for name, s in secrets.items())
+                   + f"otpauth://hotp/Door:tech?secret={hotp}&issuer=Door&counter=5\n")
 
     # alice (view only at CustA): refused with exit 6, nothing in her vault nor in PostgreSQL.
     before_rows, before_titles = records(pg, team.db), alice.titles()
@@ -132,11 +134,10 @@ def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mod
     r = bob.run("import", str(src), "--customer", "CustA", "--json")
     assert r.code == 0, r.err
     done = json.loads(r.out)
-    assert done["imported"] == 2
-    titles = {item["title"]: item for item in done["items"]}
-    assert set(titles) == {"Shop", "Bank"}
+    assert done["imported"] == 3
+    assert {item["title"] for item in done["items"]} == {"Shop", "Bank", "Door"}
     added = records(pg, team.db) - before_rows
-    assert sorted(kind for _rid, kind, _v in added) == ["entry", "entry", "otp", "otp"]
+    assert sorted(kind for _rid, kind, _v in added) == ["entry"] * 3 + ["otp"] * 3
     # alice and the founder get them at their next sync (a companion's LISTEN wake-up, or
     # `otpc team sync`), with the codes of the secrets this test wrote into the file.
     for tech in (alice, founder):
@@ -145,11 +146,15 @@ def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mod
         assert wait_for(lambda t=tech: {"CustA/Shop", "CustA/Bank"} <= t.titles())
         for name, secret in secrets.items():
             assert tech.code(f"CustA/{name}", AT) == pyotp.TOTP(secret).at(int(AT))
+    # The HOTP counter starts where the file says, shared through PostgreSQL.
+    for tech, counter in ((alice, 5), (founder, 6)):
+        got = json.loads(tech.ok("code", "CustA/Door", "--json"))
+        assert (got["counter"], got["code"]) == (counter, pyotp.HOTP(hotp).at(counter))
 
     # A second import of the same file: the team OTPs are duplicates now, nothing is added.
     r = bob.run("import", str(src), "--customer", "CustA", "--json")
     assert r.code == 0, r.err
-    assert json.loads(r.out)["duplicates"] == 2
+    assert json.loads(r.out)["duplicates"] == 3
     assert records(pg, team.db) == before_rows | added
 
     # A customer the import creates stays in bob's vault: an import never shares by itself.
