@@ -26,7 +26,7 @@ COMMANDS = {
     "clients": "companion.cli.service:clients",
     "service": "companion.cli.service:service",
     "import": "companion.cli.transfer:import_cmd",
-    "export": "companion.cli.transfer:export_cmd",
+    "export": "companion.cli.export:export_cmd",
     "completion": "companion.cli.completion:completion",
     "help": "companion.cli.manual:help_command",
     "extension": "companion.cli.extension:extension",

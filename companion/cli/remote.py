@@ -112,7 +112,8 @@ class RemoteEntry:
 def customer_of(data: dict) -> Customer:
     from companion.vault.model import Customer
 
-    return Customer(**data)
+    fields = Customer.__dataclass_fields__  # a team customer's also says "team" and "can"
+    return Customer(**{k: v for k, v in data.items() if k in fields})
 
 
 def entry_of(data: dict) -> RemoteEntry:
