@@ -237,7 +237,16 @@ class TeamVault(Vault):
 
         entry = self.entry(ref)
         target = fields.pop("customer", None)
-        dest = self.customer(target) if target is not None else None
+        dest = None
+        if target is not None:
+            try:
+                dest = self.customer(target)
+            except NotFound:
+                if not isinstance(entry, TeamEntry):
+                    raise
+                # the same line whether it exists outside the member's role or not at all
+                raise Forbidden(f"no customer {shown(target)} your team role may move "
+                                f"{entry.ref} to") from None
         if dest is not None and dest.id == entry.customer_id:
             dest = None
         if not isinstance(entry, TeamEntry):
@@ -289,10 +298,12 @@ class TeamVault(Vault):
 
         if "edit" not in dest.can:  # checked before the local edit below is written
             raise Forbidden(f"your team role may not add entries to {shown(dest.name)}")
+        title = entry.title if fields.get("title") is None else clean_name(fields["title"],
+                                                                            "title")
+        if self._title_in(dest, title, entry.id):
+            raise UserError(f"that customer already has an entry {shown(title)}")
         if any(v is not None for v in fields.values()):
             entry = super().update_entry(entry.id, **fields)
-        if self._title_in(dest, entry.title, entry.id):
-            raise UserError(f"that customer already has an entry {shown(entry.title)}")
         params = Vault.otp_params(self, entry.id, reason="team move") if entry.has_otp else None
         content = entry.content()
         content.pop("otp", None)
