@@ -102,6 +102,33 @@ def test_a_superuser_who_alters_a_renamed_customer_row_is_refused(team, pg):
         assert any(expected in p for p in problems), (expected, problems)
 
 
+def test_a_rename_signed_by_a_member_without_admin_is_refused_by_the_others(team):
+    """Bob (edit on every customer, no admin) bypasses his companion's check and pushes a renamed
+    customer record of his own through his database login: the others refuse it."""
+    from companion.team import pgstore
+    from companion.team.outbox import newest_epoch
+    from companion.team.records import seal_record
+
+    founder, alice, bob = team.founder, team.alice, team.bob
+    cid = customers(founder)["CustA"]
+    vault, session = session_of(bob)
+    try:
+        rec, content = session.replica.contents[cid]
+        epoch = newest_epoch(session.replica.unit_keys, rec.unit)
+        forged = seal_record(session.team_id, cid, "customer", cid, "", epoch, rec.version + 1,
+                             {**content, "name": "Bob's Corp"},
+                             session.replica.unit_keys[(rec.unit, epoch)], session.me)
+        with session.connect() as conn:
+            assert pgstore.push(conn, forged, rec.version).ok  # RLS lets him: he holds the unit
+    finally:
+        vault.close()
+    for t in (alice, founder):
+        t.run("team", "sync")
+        assert "CustA" in customers(t) and "Bob's Corp" not in customers(t)
+        problems = json.loads(t.ok("team", "status", "--json"))["problems"]
+        assert any("may not admin" in p and cid[:8] in p for p in problems), problems
+
+
 # -- moving entries ----------------------------------------------------------------------------
 
 def test_moving_a_team_entry_to_another_team_customer_reseals_it_there(team, pg):
