@@ -168,6 +168,46 @@ def test_moving_a_team_entry_to_another_team_customer_reseals_it_there(team, pg)
     assert any(e["action"] == "edit" and e["customer"] == "CustB" for e in audit)
 
 
+def test_a_move_signed_by_a_member_who_may_not_edit_the_source_is_refused(team, pg):
+    """Bob, narrowed to CustB, signs a record that puts CustA's Mail in CustB (where he may edit)
+    and a colluding superuser writes it over Mail's row: a member holding both units refuses it."""
+    from companion.team.outbox import newest_epoch
+    from companion.team.records import seal_record
+
+    founder, bob = team.founder, team.bob
+    ids = customers(founder)
+    mail = json.loads(founder.ok("entry", "show", "CustA/Mail", "--json"))
+    founder.ok("team", "role", "add", "lead-b", "--customers", "CustB", "--can",
+               "view,reveal,edit,delete")
+    founder.ok("team", "member", "role", "bob", "lead-b")
+    bob.ok("team", "sync")
+    assert not any(t.startswith("CustA/") for t in bob.titles())
+    with tc.superuser(pg, team.db) as su:
+        version = su.execute("SELECT version FROM otpc.records WHERE record_id = %s",
+                             (mail["id"],)).fetchone()[0]
+    vault, session = session_of(bob)
+    try:
+        unit = ids["CustB"] + "/"
+        epoch = newest_epoch(session.replica.unit_keys, unit)
+        forged = seal_record(session.team_id, mail["id"], "entry", ids["CustB"], "", epoch,
+                             version + 1, {"title": "Mail", "username": "", "password": "taken",
+                                           "urls": [], "notes": "", "tags": []},
+                             session.replica.unit_keys[(unit, epoch)], session.me)
+    finally:
+        vault.close()
+    with tc.superuser(pg, team.db) as su:
+        su.execute("UPDATE otpc.records SET version = %s, unit = %s, epoch = %s, author = %s,"
+                   " ciphertext = %s, signature = %s, change_xid = pg_current_xact_id()"
+                   " WHERE record_id = %s", (forged.version, forged.unit, forged.epoch,
+                                             forged.author, forged.ciphertext, forged.signature,
+                                             mail["id"]))
+    founder.run("team", "sync")
+    assert "CustA/Mail" in founder.titles() and "CustB/Mail" not in founder.titles()
+    assert founder.code("CustA/Mail", AT) == tc.totp(tc.SECRET_A, AT)
+    problems = json.loads(founder.ok("team", "status", "--json"))["problems"]
+    assert any("may not move it away" in p and mail["id"][:8] in p for p in problems), problems
+
+
 def test_moves_a_role_does_not_allow_are_refused_with_exit_6_and_change_nothing(team):
     founder, alice, bob = team.founder, team.alice, team.bob
     founder.ok("team", "role", "add", "ed-a", "--customers", "CustA", "--can", "view,edit")
