@@ -272,3 +272,19 @@ def test_a_local_entry_moved_into_a_team_customer_reaches_the_others(team):
     assert alice.code("CustA/Router", AT) == tc.totp(tc.SECRET_NEW, AT)
     shown = json.loads(alice.ok("entry", "show", "CustA/Router", "--json"))
     assert shown["username"] == "admin" and shown["team"]["can"] == ["view"]
+
+
+def test_the_hotp_counter_follows_an_entry_out_of_a_group(team):
+    """A HOTP entry used inside group vip, then taken out of it: alice (CustA, not in vip) gets
+    the next counter (the counter row's unit moved with the secret; PostgreSQL's RLS checks it)."""
+    founder, alice, bob = team.founder, team.alice, team.bob
+    founder.ok("entry", "add", "--customer", "CustA", "--title", "VPN")
+    founder.ok("otp", "set", "CustA/VPN", "--type", "hotp", "--counter", "5",
+               input=tc.SECRET_B + "\n")
+    founder.ok("team", "group", "add", "vip", "--roles", "lead")
+    founder.ok("entry", "edit", "CustA/VPN", "--group", "vip")
+    bob.ok("team", "sync")
+    assert json.loads(bob.ok("code", "CustA/VPN", "--json"))["counter"] == 5
+    founder.ok("entry", "edit", "CustA/VPN", "--no-group")
+    alice.ok("team", "sync")
+    assert json.loads(alice.ok("code", "CustA/VPN", "--json"))["counter"] == 6
