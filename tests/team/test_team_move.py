@@ -142,6 +142,8 @@ def test_moving_a_team_entry_to_another_team_customer_reseals_it_there(team, pg)
     assert json.loads(bob.ok("code", "CustA/VPN", "--json"))["counter"] == 5
     with tc.superuser(pg, team.db) as su:
         before = dict(su.execute("SELECT record_id, version FROM otpc.records").fetchall())
+        old_row = su.execute("SELECT version, unit, epoch, author, ciphertext, signature FROM"
+                             " otpc.records WHERE record_id = %s", (mail["id"],)).fetchone()
     moved = json.loads(bob.ok("entry", "edit", "CustA/Mail", "--customer", "CustB", "--json"))
     assert moved["customer"] == "CustB" and moved["id"] == mail["id"]
     bob.ok("entry", "edit", "CustA/VPN", "--customer", "CustB", "--title", "VPN 2")
@@ -166,6 +168,15 @@ def test_moving_a_team_entry_to_another_team_customer_reseals_it_there(team, pg)
     assert counters == [(ids["CustB"] + "/",)]
     audit = json.loads(founder.ok("team", "audit", "--member", "bob", "--json"))
     assert any(e["action"] == "edit" and e["customer"] == "CustB" for e in audit)
+    # a superuser putting the pre-move row back (a rollback to CustA) is refused
+    with tc.superuser(pg, team.db) as su:
+        su.execute("UPDATE otpc.records SET version = %s, unit = %s, epoch = %s, author = %s,"
+                   " ciphertext = %s, signature = %s, change_xid = pg_current_xact_id()"
+                   " WHERE record_id = %s", (*old_row, mail["id"]))
+    founder.run("team", "sync")
+    assert "CustB/Mail" in founder.titles() and "CustA/Mail" not in founder.titles()
+    problems = json.loads(founder.ok("team", "status", "--json"))["problems"]
+    assert any(f"{mail['id'][:8]} v{old_row[0]} is older" in p for p in problems), problems
 
 
 def test_a_move_signed_by_a_member_who_may_not_edit_the_source_is_refused(team, pg):
