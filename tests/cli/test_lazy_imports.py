@@ -1,7 +1,7 @@
 """Issue 10: `otpc entry add` and `otpc otp set` through a running companion load only the CLI's thin
 layer (click, the control-socket client, the wire decoding), never the stacks the companion already
-holds. Not a timing test: the real console script runs against a real
-`otpc serve` (the `served` fixture) and the modules it had loaded when it exited are checked."""
+holds. Not a timing test: the real console script runs against a real `otpc serve` (the `served`
+fixture) and the modules it had loaded when it exited are checked."""
 
 from __future__ import annotations
 
