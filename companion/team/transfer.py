@@ -1,4 +1,6 @@
-"""`otpc import` into team customers: the entries of a batch that belong to team customers become
+"""`otpc import` and `otpc export` in a team vault: TeamTransfer, TeamVault's hooks for both.
+
+`otpc import` into team customers: the entries of a batch that belong to team customers become
 team records (an entry record, and an OTP record when the file holds a secret), each checked as
 TeamVault.add_entry checks one, queued in the import's transaction and pushed when it commits.
 
@@ -65,3 +67,46 @@ def queue_entries(session, records: list[tuple[str, dict, object]]) -> None:
         if otp is not None:
             _queue(session, uuid.uuid4().hex, "otp", f"{cid}/",
                    {"entry": rid, "otp": otp_content(otp)})
+
+
+class TeamTransfer:
+    """Mixed into TeamVault (before Vault): its import and export hooks."""
+
+    def all_otp_params(self):
+        """Local and team OTPs by entry id, for the import duplicate check only (not shown)."""
+        from companion.otp import OtpParams
+
+        found = super().all_otp_params()
+        view = self.team_view()
+        for eid, (_rid, raw) in (view.otps if view else {}).items():
+            found.setdefault(eid, OtpParams(**raw))
+        return found
+
+    def add_entries(self, new, *, actor: str = "cli") -> int:
+        """Vault.add_entries, where entries of team customers become team records (`edit`
+        needed, else Forbidden before anything is written): queued in this transaction, pushed
+        when the batch commits (TeamVault.batch)."""
+        snap = self._team_snapshot()
+        team = {i for i, f in enumerate(new) if snap is not None and f["customer"] in snap.customers}
+        if not team:
+            return super().add_entries(new, actor=actor)
+        records = team_entries(snap, [(i, new[i]) for i in sorted(team)])
+        local = [i for i in range(len(new)) if i not in team]
+        if local:
+            from companion.vault.vault import EntryRefused
+
+            try:
+                super().add_entries([new[i] for i in local], actor=actor)
+            except EntryRefused as exc:
+                raise EntryRefused(local[exc.index], str(exc)) from None
+        queue_entries(self.need_team(), records)
+        return len(new)
+
+    def push_team(self) -> None:
+        """Push queued edits and audit rows now (e.g. an export's reveals) if the database
+        answers; offline they stay queued for the next sync."""
+        from companion.team.actions import _after_write
+
+        session = self.team()
+        if session is not None and (session.outbox.pending or session.audit_queue):
+            _after_write(session)

@@ -113,6 +113,11 @@ def wait_for(predicate, seconds: float = 20.0) -> bool:
         time.sleep(0.5)
 
 
+def pushed(tech) -> None:
+    """Wait until nothing is queued (a companion pushes in its background round, at once)."""
+    assert wait_for(lambda: json.loads(tech.ok("team", "status", "--json"))["pending_pushes"] == 0)
+
+
 def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mode, pg, tmp_path):
     founder, alice, bob = team.founder, team.alice, team.bob
     secrets = {"Shop": pyotp.random_base32(32), "Bank": pyotp.random_base32(32)}
@@ -136,6 +141,7 @@ def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mod
     done = json.loads(r.out)
     assert done["imported"] == 3
     assert {item["title"] for item in done["items"]} == {"Shop", "Bank", "Door"}
+    pushed(bob)
     added = records(pg, team.db) - before_rows
     assert sorted(kind for _rid, kind, _v in added) == ["entry"] * 3 + ["otp"] * 3
     # alice and the founder get them at their next sync (a companion's LISTEN wake-up, or
@@ -163,6 +169,7 @@ def test_import_into_a_team_customer_needs_edit_and_reaches_the_others(team, mod
     r = bob.run("import", str(other), "--customer", "Private", "--json")
     assert r.code == 0, r.err
     assert "Private/Forum" in bob.titles()
+    pushed(bob)
     assert records(pg, team.db) == before_rows | added
     founder.ok("team", "sync")
     assert not any(t.startswith("Private/") for t in founder.titles())
