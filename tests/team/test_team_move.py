@@ -266,6 +266,14 @@ def test_a_team_entry_moved_to_a_local_customer_leaves_the_team(team, pg):
     audit = json.loads(founder.ok("team", "audit", "--member", "bob", "--json"))
     assert {e["action"] for e in audit if e["customer"] == "CustB"} >= {
         "reveal", "delete"}
+    # a HOTP secret leaves with the team's counter: the next code does not repeat a used one
+    founder.ok("entry", "add", "--customer", "CustB", "--title", "Token")
+    founder.ok("otp", "set", "CustB/Token", "--type", "hotp", "--counter", "3",
+               input=tc.SECRET_A + "\n")
+    assert json.loads(founder.ok("code", "CustB/Token", "--json"))["counter"] == 3
+    bob.ok("team", "sync")
+    bob.ok("entry", "edit", "CustB/Token", "--customer", "Bench")
+    assert json.loads(bob.ok("code", "Bench/Token", "--json"))["counter"] == 4
 
 
 def test_a_local_entry_moved_into_a_team_customer_reaches_the_others(team):
