@@ -33,6 +33,7 @@ log = logging.getLogger("otpc.server")
 
 UNAUTHORIZED_BODY = json.dumps({"error": "unauthorized", "message": "authentication failed"})
 IDLE_CHECK_SECONDS = 5
+TEAM_STOP_SECONDS = 3.0
 
 
 def unauthorized() -> web.Response:
@@ -204,6 +205,10 @@ async def serve(companion, on_ready=None) -> None:
         log.info("shutting down")
         sweeper.cancel()
         team_sync.cancel()
+        # a round that already pushed takes that in before the vault closes (else its edits
+        # would go again after a restart, as conflict copies); a round stuck on a hung
+        # database is left behind (its thread is a daemon)
+        await asyncio.wait([team_sync], timeout=TEAM_STOP_SECONDS)
         await stop_control_server(control, companion)
         await runner.cleanup()
         companion.shutdown()

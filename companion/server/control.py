@@ -138,6 +138,8 @@ async def _client_connected(companion, reader, writer) -> None:
             reply = {"ok": False, "error": "control request too long or unterminated", "kind": UserError.kind}
         else:
             reply = _reply_for(companion, line)
+            if isinstance(reply.get("pending"), asyncio.Future):  # a team op in a worker thread
+                reply = await reply["pending"]
         writer.write(json.dumps(reply).encode() + b"\n")
         await writer.drain()
     except (TimeoutError, ConnectionError, asyncio.LimitOverrunError, ValueError):

@@ -54,11 +54,11 @@ def change(session: TeamSession, kind: str, body: dict) -> dict:
         pgstore.put_statement(conn, st)
         S.apply(state, st)
         if kind == "member_revoke":
+            pgstore.set_admin(conn, body["fp"], False)  # out of the admin role first
             conn.execute("DELETE FROM otpc.grants WHERE member_fp = %s", (body["fp"],))
             conn.execute("DELETE FROM otpc.members WHERE fp = %s", (body["fp"],))
         elif kind == "member_role":
-            conn.execute("UPDATE otpc.members SET db_admin = %s WHERE fp = %s",
-                         (state.is_admin(body["fp"]), body["fp"]))
+            pgstore.set_admin(conn, body["fp"], state.is_admin(body["fp"]))
         exposed = reconcile(conn, session, before)
     session.replica.statement_seq = state.seq
     session.replica.chain.append(st)
@@ -83,12 +83,10 @@ def revoke(session: TeamSession, name: str) -> dict:
                            (member.fp,)).fetchone()
     result = change(session, "member_revoke", {"fp": member.fp})
     if row is not None:
-        from psycopg import sql
-
         psycopg = pgstore._psycopg()
         try:
             with session.connect() as conn:
-                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(row[0])))
+                conn.execute("SELECT otpc.drop_login(%s)", (row[0],))
                 conn.commit()
             result["login_dropped"] = True
         except psycopg.Error:
@@ -113,6 +111,7 @@ def _new_unit(session: TeamSession, customer: str, group: str, records=()) -> by
     key, unit = crypto.random_key(), unit_id(customer, group)
     grants = [grant(session.team_id, unit, 1, key, m.enc_pub, m.fp, session.me)
               for m in session.state.holders(customer, group)]
+    sealed = []
     with session.connect() as conn, conn.transaction():
         pgstore.put_grants(conn, grants)
         for kind, rid, content in records:
@@ -120,7 +119,14 @@ def _new_unit(session: TeamSession, customer: str, group: str, records=()) -> by
                               session.me)
             if not pgstore.push(conn, rec, None).ok:
                 raise UserError("a record with that id exists already")
+            sealed.append((rec, content))
     session.replica.unit_keys[(unit, 1)] = key
+    # shown at once, before the next pull verifies them (in a companion that pull runs later)
+    for rec, content in sealed:
+        session.replica.contents[rec.record_id] = (rec, content)
+        session.replica.versions[rec.record_id] = rec.version
+        session.changed_ids.add(rec.record_id)
+    session.generation += 1
     return key
 
 

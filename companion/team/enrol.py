@@ -15,7 +15,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from companion import crypto
 from companion.errors import Forbidden, NotFound, UserError
@@ -94,6 +94,7 @@ def create(tstore: T.TeamStore, url: str, team_name: str, member_name: str) -> T
             pgstore.create_login_role(admin, role, password, createrole=True)
             pgstore.add_member_row(admin, me.fingerprint, role, me.enc_public, me.sign_public,
                                    True)
+            pgstore.grant_admin_role(admin, role, team_id)
         with session.connect() as conn:
             pgstore.put_statement(conn, S.found(team_id, team_name, me))
     except BaseException:
@@ -145,21 +146,18 @@ def invite(session: TeamSession, member_name: str, role: str) -> dict:
         raise UserError(f"{member_name!r} is already a member")
     db_role, password = _db_role(session.team_id), secrets.token_urlsafe(24)
     expires = time.time() + TOKEN_HOURS * 3600
-    until = datetime.fromtimestamp(expires, UTC).isoformat()
     psycopg = _psycopg()
     with session.connect() as conn:
         try:
-            with conn.transaction():
-                conn.execute("DELETE FROM otpc.invites WHERE name = %s AND joined IS NULL",
-                             (member_name,))
-                pgstore.create_login_role(conn, db_role, password, valid_until=until)
-                conn.execute("INSERT INTO otpc.invites (db_role, name, role, invited_by)"
-                             " VALUES (%s, %s, %s, %s)",
-                             (db_role, member_name, role, session.me.fingerprint))
+            pgstore.invite_login(conn, db_role, member_name, role, password)
         except psycopg.errors.UniqueViolation:
             raise UserError(f"{member_name!r} has joined already: approve or revoke") from None
         except psycopg.errors.InsufficientPrivilege:
-            raise Forbidden("your database role may not create login roles") from None
+            raise Forbidden("your database login is not in the team's admin role (an admin "
+                            "runs 'otpc team member role' again)") from None
+        except psycopg.errors.UndefinedFunction:
+            raise UserError("this team's database predates invitations by any admin: install "
+                            "otpc.invite_login (docs/team.md)") from None
     session.store.put(T.SESSION + ".invite", {member_name: {"role": role, "db_role": db_role}})
     params = {k: v for k, v in session.info["conn"].items() if k not in ("user", "password")}
     token = encode_token({"v": 1, "team": session.team_id, "fp": session.info["founder_fp"],
@@ -246,8 +244,6 @@ def approve(session: TeamSession, member_name: str, confirmed_fp: str) -> dict:
     login's expiry and grant every unit key the member's role reaches."""
     session.sync()
     require_admin(session)
-    from psycopg import sql
-
     state = session.state
     with session.connect() as conn:
         db_role, role, enc_pub, sign_pub = _invitation(session, conn, member_name)
@@ -266,11 +262,12 @@ def approve(session: TeamSession, member_name: str, confirmed_fp: str) -> dict:
         grants = grant_many(session.team_id, reached, enc_pub, fp, session.me)  # one HPKE
         with conn.transaction():
             pgstore.put_statement(conn, st)
-            pgstore.add_member_row(conn, fp, db_role, enc_pub, sign_pub, state.is_admin(fp))
+            pgstore.add_member_row(conn, fp, db_role, enc_pub, sign_pub, False)
+            if state.is_admin(fp):
+                pgstore.set_admin(conn, fp, True)
             pgstore.put_grants(conn, grants)
+            pgstore.activate_login(conn, db_role)
             conn.execute("DELETE FROM otpc.invites WHERE db_role = %s", (db_role,))
-            conn.execute(sql.SQL("ALTER ROLE {} VALID UNTIL 'infinity'").format(
-                sql.Identifier(db_role)))
     session.store.put(T.STATEMENT, {f"{st.seq:08d}": statement_json(st)})
     session.store.delete(T.SESSION + ".invite", [member_name])
     session.replica.statement_seq = state.seq

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from companion.errors import UserError
 from companion.team.records import TeamRecord
-from companion.team.schema import schema_sql, tech_role
+from companion.team.schema import admin_role, schema_sql, tech_role
 from companion.team.statements import Statement
 from companion.team.units import Grant
 
@@ -87,6 +87,33 @@ def create_login_role(admin_conn, role: str, password: str, *, createrole: bool 
         if createrole:
             admin_conn.execute(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(
                 tech, sql.Identifier(role)))
+
+
+def grant_admin_role(admin_conn, role: str, team_id: str) -> None:
+    """Put the founder's login in the team's admin role (later admins get it from set_admin)."""
+    from psycopg import sql
+
+    with admin_conn.transaction():
+        admin_conn.execute(sql.SQL("GRANT {} TO {}").format(
+            sql.Identifier(admin_role(team_id)), sql.Identifier(role)))
+
+
+def invite_login(conn, role: str, member: str, team_role: str, password: str) -> None:
+    """An invitation's login role (VALID UNTIL now + 24 h) and its `invites` row, made by the
+    SECURITY DEFINER function otpc.invite_login: any admin's login may call it (schema.py)."""
+    with conn.transaction():
+        conn.execute("SELECT otpc.invite_login(%s, %s, %s, %s)",
+                     (role, member, team_role, scram_verifier(password)))
+
+
+def activate_login(conn, role: str) -> None:
+    """Clear a joined invitation's expiry (approve), through otpc.activate_login."""
+    conn.execute("SELECT otpc.activate_login(%s)", (role,))
+
+
+def set_admin(conn, fp: str, admin: bool) -> None:
+    """members.db_admin and the login's membership of the team's admin role, together."""
+    conn.execute("SELECT otpc.set_admin(%s, %s)", (fp, admin))
 
 
 def drop_login_role(admin_conn, role: str) -> None:

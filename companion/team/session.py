@@ -8,8 +8,11 @@ the status says "offline since …", and nothing queued is lost.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from companion.errors import Forbidden, UserError
 from companion.team import pgstore
@@ -22,8 +25,62 @@ from companion.team.units import TeamCryptoError
 from companion.vault import team_store as T
 
 # how often a sync with unchanged roles and nothing refused re-checks that the server still lists
-# every record we hold (sync._dropped): per change it cost as much as the change itself
+# every record we hold (sync._dropped): per change it cost as much as the change itself. A running
+# companion also checks at once when PostgreSQL notifies that a row was deleted or moved
+# (schema.SCAN_PAYLOAD). OTPC_TEAM_SCAN_SECONDS overrides the interval (seconds, 1 to 86400).
 DROPPED_SCAN_SECONDS = 30.0
+
+
+def scan_seconds() -> float:
+    raw = os.environ.get("OTPC_TEAM_SCAN_SECONDS", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return DROPPED_SCAN_SECONDS
+    return value if 1.0 <= value <= 86400.0 else DROPPED_SCAN_SECONDS
+
+
+class SyncGate:
+    """Keeps PostgreSQL off a running companion's event loop (server/team_ops.py registers the
+    loop's thread and how to wake its background round). There, `TeamSession.sync()` wakes that
+    round instead of running one: the round runs in a worker thread, so a slow or unreachable
+    database never stalls the HTTP API or `otpc code`. Everywhere else (the CLI, worker threads)
+    sync() runs its round in place."""
+
+    def __init__(self) -> None:
+        self.loop_thread: int | None = None
+        self.wake: Callable[[], None] | None = None
+
+    def defer(self) -> bool:
+        if self.loop_thread is None or self.loop_thread != threading.get_ident():
+            return False
+        if self.wake is not None:
+            self.wake()
+        return True
+
+
+GATE = SyncGate()
+
+
+@dataclass
+class Round:
+    """One sync round's inputs (copies) and results; see TeamSession.begin_round."""
+    conninfo: str
+    replica: Replica  # a working copy: the session's replica is replaced only on success
+    outbox: Outbox  # a copy of the queued edits
+    queued: set  # their queue ids
+    audit: dict  # queued audit rows to append
+    seq: int = -1
+    pushed: int = 0
+    landed: set = field(default_factory=set)  # queue ids pushed
+    problems: list = field(default_factory=list)
+    pulled: bool = False
+    audit_sent: bool = False
+    offline: bool = False
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self.seq = self.replica.statement_seq
 
 
 def record_json(rec: TeamRecord) -> dict:
@@ -75,7 +132,7 @@ class TeamSession:
             return None
         team_id = info["team_id"]
         replica = Replica(team_id, info["founder_fp"], statement_seq=info.get("statement_seq", -1),
-                          cursor=info.get("cursor", 0), scan_interval=DROPPED_SCAN_SECONDS)
+                          cursor=info.get("cursor", 0), scan_interval=scan_seconds())
         for rid, row in tstore.load(T.RECORD).items():
             replica.versions[rid] = row["highest"]
             if row.get("rec") is not None:
@@ -185,69 +242,110 @@ class TeamSession:
     # -- sync ------------------------------------------------------------------------------------
 
     def sync(self) -> dict:
-        """Push, pull, append audit rows, save. Returns {pushed, pulled, problems, conflicts}."""
-        psycopg = pgstore._psycopg()
-        with self.connect() as conn:
-            try:
-                return self._sync(conn)
-            except psycopg.OperationalError:
-                self.mark_offline()
-                raise UserError("lost the connection to the team database; "
-                                "the replica keeps answering") from None
+        """Push, pull, append audit rows, save. Returns {pushed, pulled, problems, conflicts}.
 
-    def _sync(self, conn) -> dict:
-        queued_before = {e.queue_id for e in self.outbox.pending}
-        # edits leaving the outbox change what the view shows even if this round fails later
-        touched = {e.record_id for e in self.outbox.pending}
+        On a running companion's event loop (an edit through its HTTP API) no round runs here:
+        the edit is queued already, and the companion's background round (in a worker thread,
+        server/team_ops.py) is woken to send it, so PostgreSQL never stalls the loop."""
+        if GATE.defer():
+            return {"pushed": 0, "pulled": 0, "problems": [], "conflicts": [], "deferred": True}
+        rnd = self.begin_round()
+        self.run_round(rnd)
+        return self.finish_round(rnd)
+
+    def begin_round(self) -> Round:
+        """What a round works on, copied (caller's thread): the replica, the queued edits and
+        audit rows. The round itself (run_round) then touches nothing the caller reads."""
+        r = self.replica
+        work = replace(r, unit_keys=dict(r.unit_keys), versions=dict(r.versions),
+                       contents=dict(r.contents), problems=list(r.problems), chain=list(r.chain),
+                       sealed_here=dict(r.sealed_here), changed=set())
+        pending = list(self.outbox.pending)
+        return Round(conninfo(self.info["conn"]), work, Outbox(self.team_id, pending=pending),
+                     {e.queue_id for e in pending}, dict(self.audit_queue))
+
+    def run_round(self, rnd: Round) -> Round:
+        """The PostgreSQL part of a round: any thread; writes only into `rnd` (never the vault,
+        never this session), so a companion runs it off its event loop. Errors are kept in it."""
+        psycopg = pgstore._psycopg()
+        try:
+            conn = pgstore.connect(rnd.conninfo, autocommit=True)
+        except UserError as exc:
+            rnd.error, rnd.offline = exc, True
+            return rnd
+        with conn:
+            try:
+                if rnd.outbox.pending:
+                    try:
+                        rnd.pushed = rnd.outbox.flush(conn, self.me, rnd.replica.unit_keys)
+                    finally:
+                        rnd.landed = rnd.queued - {e.queue_id for e in rnd.outbox.pending}
+                rnd.problems = pull(conn, self.me, rnd.replica)
+                rnd.pulled = True
+                if rnd.audit:
+                    from companion.team.audit import put_rows
+
+                    put_rows(conn, [rnd.audit[i] for i in sorted(rnd.audit)])
+                    rnd.audit_sent = True
+            except psycopg.OperationalError:
+                rnd.offline = True
+                rnd.error = UserError("lost the connection to the team database; "
+                                      "the replica keeps answering")
+            except Exception as exc:  # noqa: BLE001 - raised again by finish_round
+                rnd.error = exc
+        return rnd
+
+    def finish_round(self, rnd: Round) -> dict:
+        """Take a round's results in (caller's thread: the event loop in a companion): pushes
+        that landed leave the outbox, a completed pull replaces the replica, the vault is
+        written. A failed pull changes nothing: the replica keeps what it had."""
+        # edits leaving the outbox change what the view shows even if the round failed later
+        touched = {e.record_id for e in self.outbox.pending if e.queue_id in rnd.queued}
         if touched:
             self.changed_ids |= touched
             self.generation += 1
+        if rnd.landed:
+            self.outbox.pending = [e for e in self.outbox.pending if e.queue_id not in rnd.landed]
+            self.store.delete(T.OUTBOX, sorted(rnd.landed))
         conflicts_before = len(self.outbox.conflicts)
-        pushed = self.outbox.flush(conn, self.me, self.replica.unit_keys) \
-            if self.outbox.pending else 0
-        landed = queued_before - {e.queue_id for e in self.outbox.pending}
-        if landed:
-            self.store.delete(T.OUTBOX, sorted(landed))
-        self.replica.changed = set()
-        seq = self.replica.statement_seq
-        try:
-            problems = pull(conn, self.me, self.replica)
-        except TeamCryptoError as exc:
-            if "removed from the team" in str(exc) and self.info.get("status") == "pending":
-                raise Forbidden("not approved yet: an admin runs 'otpc team approve "
-                                f"{self.info.get('member_name', 'NAME')}'") from None
-            raise UserError(f"team sync refused: {exc}") from None
-        finally:  # even a pull cut short may have changed the replica: the view must catch up
-            changed = set(self.replica.changed)  # what pull() stored or forgot, not a diff of all
-            if changed or pushed:
-                self.changed_ids |= changed | {e.record_id for e in self.outbox.pending}
-                self.generation += 1
+        self.outbox.conflicts += rnd.outbox.conflicts
+        if rnd.offline:
+            self.mark_offline()
+        if rnd.error is not None:
+            exc = rnd.error
+            if isinstance(exc, TeamCryptoError):
+                if "removed from the team" in str(exc) and self.info.get("status") == "pending":
+                    raise Forbidden("not approved yet: an admin runs 'otpc team approve "
+                                    f"{self.info.get('member_name', 'NAME')}'") from None
+                raise UserError(f"team sync refused: {exc}") from None
+            raise exc
+        work = rnd.replica
+        for k, key in self.replica.unit_keys.items():  # a key made meanwhile (a new customer)
+            work.unit_keys.setdefault(k, key)
+        self.replica = work
+        changed = set(work.changed)  # what pull() stored or forgot, not a diff of all
+        if changed or rnd.pushed:
+            self.changed_ids |= changed | {e.record_id for e in self.outbox.pending}
+            self.generation += 1
         self.info["status"] = "member"
-        self._flush_audit(conn)
+        if rnd.audit_sent:
+            self.store.delete(T.AUDIT_QUEUE, sorted(rnd.audit))
+            for i in rnd.audit:
+                self.audit_queue.pop(i, None)
         with self.store.store.write():
             self._save_records(changed)
             # keys made here (a new customer, a rotation) or opened from grants this round
-            self._save_keys(set(self.replica.unit_keys) - self.saved_keys)
-            if self.replica.statement_seq != seq:
+            self._save_keys(set(work.unit_keys) - self.saved_keys)
+            if work.statement_seq != rnd.seq:
                 self.store.put(T.STATEMENT, {f"{st.seq:08d}": statement_json(st)
-                                             for st in self.replica.chain if st.seq > seq})
+                                             for st in work.chain if st.seq > rnd.seq})
             self.mark_online()
             # refused rows stay listed (the cursor has moved past them): the last 50, once each
+            problems = rnd.problems
             self.info["problems"] = list(dict.fromkeys(self.info.get("problems", []) + problems))[-50:]
             self.save_info()
-        return {"pushed": pushed, "pulled": len(changed), "problems": problems,
+        return {"pushed": rnd.pushed, "pulled": len(changed), "problems": problems,
                 "conflicts": self.outbox.conflicts[conflicts_before:]}
-
-    def _flush_audit(self, conn) -> None:
-        if not self.audit_queue:
-            return
-        from companion.team.audit import put_rows
-
-        ids = sorted(self.audit_queue)
-        put_rows(conn, [self.audit_queue[i] for i in ids])
-        self.store.delete(T.AUDIT_QUEUE, ids)
-        for i in ids:
-            del self.audit_queue[i]
 
     def take_changed(self) -> set:
         """The record ids changed since the last call (the view updates just those)."""

@@ -385,3 +385,44 @@ class TeamVault(Vault):
         if not isinstance(entry, TeamEntry):
             return super().otp_params(ref, actor=actor, reason=reason)
         return actions.otp_params(self.need_team(), self.team_view(), entry)
+
+    # -- import and export (otpc import / export) ------------------------------------------------
+
+    def all_otp_params(self):
+        """Local and team OTPs by entry id, for the import duplicate check only (not shown)."""
+        from companion.otp import OtpParams
+
+        found = super().all_otp_params()
+        view = self.team_view()
+        for eid, (_rid, raw) in (view.otps if view else {}).items():
+            found.setdefault(eid, OtpParams(**raw))
+        return found
+
+    def add_entries(self, new, *, actor: str = "cli") -> int:
+        """Vault.add_entries, where entries of team customers become team records (`edit`
+        needed, else Forbidden before anything is written): queued in this transaction, pushed
+        when the batch commits (TeamVault.batch)."""
+        from companion.team import transfer
+
+        snap = self._team_snapshot()
+        team = {i for i, f in enumerate(new) if snap is not None and f["customer"] in snap.customers}
+        if not team:
+            return super().add_entries(new, actor=actor)
+        records = transfer.team_entries(snap, [(i, new[i]) for i in sorted(team)])
+        local = [i for i in range(len(new)) if i not in team]
+        if local:
+            from companion.vault.vault import EntryRefused
+
+            try:
+                super().add_entries([new[i] for i in local], actor=actor)
+            except EntryRefused as exc:
+                raise EntryRefused(local[exc.index], str(exc)) from None
+        transfer.queue_entries(self.need_team(), records)
+        return len(new)
+
+    def push_team(self) -> None:
+        """Push queued edits and audit rows now (e.g. an export's reveals) if the database
+        answers; offline they stay queued for the next sync."""
+        session = self.team()
+        if session is not None and (session.outbox.pending or session.audit_queue):
+            actions._after_write(session)
