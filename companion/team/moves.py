@@ -75,6 +75,11 @@ def move_entry(session, view: TeamView, entry: TeamEntry, dest: TeamCustomer) ->
                         "the group (otpc entry edit --no-group)")
     key = session.replica.unit_keys[(unit, epoch)]
     rids = [rid for rid in entry_records(view, entry) if rid in session.replica.contents]
+    if any(e.record_id in rids for e in session.outbox.pending):
+        # (in a running companion sync() only wakes its background round)
+        raise UserError("this entry has edits not sent to the team database yet; try again "
+                        "in a moment (otpc team sync)")
+    sealed = []
     with session.connect() as conn, conn.transaction():
         for rid in rids:
             rec, content = session.replica.contents[rid]
@@ -87,6 +92,15 @@ def move_entry(session, view: TeamView, entry: TeamEntry, dest: TeamCustomer) ->
             if rec.kind == "otp":  # the HOTP counter goes with it (RLS: its unit must be held)
                 conn.execute("UPDATE otpc.hotp_counters SET unit = %s WHERE record_id = %s",
                              (unit, rid))
+            sealed.append((new, content))
+    # shown at once, even where sync() only wakes a companion's background round; the round
+    # pulls them back (byte for byte: sealed_here) and stores them in the vault
+    for new, content in sealed:
+        session.replica.contents[new.record_id] = (new, content)
+        session.replica.versions[new.record_id] = new.version
+        session.replica.sealed_here[new.record_id] = (new, content)
+        session.changed_ids.add(new.record_id)
+    session.generation += 1
     session.audit("edit", entry.id, dest.id)
     session.sync()
 
