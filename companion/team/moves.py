@@ -75,6 +75,11 @@ def move_entry(session, view: TeamView, entry: TeamEntry, dest: TeamCustomer) ->
                         "the group (otpc entry edit --no-group)")
     key = session.replica.unit_keys[(unit, epoch)]
     rids = [rid for rid in entry_records(view, entry) if rid in session.replica.contents]
+    if any(e.record_id in rids for e in session.outbox.pending):
+        # (in a running companion sync() only wakes its background round)
+        raise UserError("this entry has edits not sent to the team database yet; try again "
+                        "in a moment (otpc team sync)")
+    sealed = []
     with session.connect() as conn, conn.transaction():
         for rid in rids:
             rec, content = session.replica.contents[rid]
@@ -87,6 +92,15 @@ def move_entry(session, view: TeamView, entry: TeamEntry, dest: TeamCustomer) ->
             if rec.kind == "otp":  # the HOTP counter goes with it (RLS: its unit must be held)
                 conn.execute("UPDATE otpc.hotp_counters SET unit = %s WHERE record_id = %s",
                              (unit, rid))
+            sealed.append((new, content))
+    # shown at once, even where sync() only wakes a companion's background round; the round
+    # pulls them back (byte for byte: sealed_here) and stores them in the vault
+    for new, content in sealed:
+        session.replica.contents[new.record_id] = (new, content)
+        session.replica.versions[new.record_id] = new.version
+        session.replica.sealed_here[new.record_id] = (new, content)
+        session.changed_ids.add(new.record_id)
+    session.generation += 1
     session.audit("edit", entry.id, dest.id)
     session.sync()
 
@@ -122,3 +136,51 @@ def queue_into_team(session, dest: TeamCustomer, rid: str, content: dict, params
         actions._queue(session, uuid.uuid4().hex, "otp", unit,
                        {"entry": rid, "otp": otp_content(params)})
     session.audit("edit", rid, dest.id)
+
+
+def local_into_team(vault, entry, dest: TeamCustomer, fields: dict):
+    """A local entry (with its OTP secret) into a team customer: `edit` there; the other field
+    changes asked for are applied first, locally. Queued and removed locally in one vault
+    transaction, pushed when it commits."""
+    from companion.vault.validate import clean_name
+    from companion.vault.vault import Vault
+
+    if "edit" not in dest.can:  # checked before the local edit below is written
+        raise Forbidden(f"your team role may not add entries to {shown(dest.name)}")
+    title = entry.title if fields.get("title") is None else clean_name(fields["title"], "title")
+    if vault.title_in(dest, title, entry.id):
+        raise UserError(f"that customer already has an entry {shown(title)}")
+    if any(v is not None for v in fields.values()):
+        entry = Vault.update_entry(vault, entry.id, **fields)
+    params = Vault.otp_params(vault, entry.id, reason="team move") if entry.has_otp else None
+    content = entry.content()
+    content.pop("otp", None)
+    with vault.batch():
+        queue_into_team(vault.need_team(), dest, entry.id, content, params)
+        Vault.remove_entry(vault, entry.id)
+    return vault.entry(entry.id)
+
+
+def team_to_local(vault, entry: TeamEntry, dest):
+    """A team entry into a local customer: it leaves the team (`reveal` and `delete`). The local
+    copy and the team's tombstones commit in one vault transaction."""
+    from dataclasses import replace
+
+    from companion.otp import OtpParams
+    from companion.vault.vault import Vault
+
+    session, view = vault.need_team(), vault.team_view()
+    check_leave_team(view, entry)
+    params = None
+    if entry.id in view.otps:
+        otp_rid, raw = view.otps[entry.id]
+        params = OtpParams(**raw)
+        if params.type == "hotp":
+            params = replace(params, counter=hotp_counter_now(session, otp_rid, params.counter))
+    with vault.batch():
+        new = Vault.add_entry(vault, dest.id, entry.title, username=entry.username,
+                              password=entry.password, urls=entry.urls, notes=entry.notes,
+                              tags=entry.tags, otp=params)
+        session.audit("reveal", entry.id, entry.customer_id)
+        actions.remove_entry(session, view, entry)
+    return vault.entry(new.id)

@@ -254,7 +254,7 @@ class TeamVault(TeamTransfer, Vault):
             if "group" in fields:
                 raise UserError("only team entries have a Password Access Group")
             if isinstance(dest, TeamCustomer):
-                return self._local_into_team(entry, dest, fields)
+                return moves.local_into_team(self, entry, dest, fields)
             return super().update_entry(ref, customer=target, **fields)
         group = fields.pop("group", None)
         changes = {k: v for k, v in fields.items() if v is not None}
@@ -264,7 +264,7 @@ class TeamVault(TeamTransfer, Vault):
             moves.check_team_move(view, entry, dest)
         elif dest is not None:
             moves.check_leave_team(view, entry)
-        if dest is not None and self._title_in(dest, title, entry.id):
+        if dest is not None and self.title_in(dest, title, entry.id):
             raise UserError(f"that customer already has an entry {shown(title)}")
         if changes:
             if "title" in changes:
@@ -283,57 +283,15 @@ class TeamVault(TeamTransfer, Vault):
         if isinstance(dest, TeamCustomer):
             moves.move_entry(self.need_team(), self.team_view(), self.entry(entry.id), dest)
         elif dest is not None:
-            return self._team_to_local(self.entry(entry.id), dest)
+            return moves.team_to_local(self, self.entry(entry.id), dest)
         if group is not None:
             self._move_to_group(entry, group)
         return self.entry(entry.id)
 
-    def _title_in(self, dest, title: str, but: str) -> bool:
+    def title_in(self, dest, title: str, but: str) -> bool:
         snap = self._team_snapshot() if isinstance(dest, TeamCustomer) else self._r.snapshot()
         found = snap.entry_titled(dest.id, title)
         return found is not None and found.id != but
-
-    def _local_into_team(self, entry, dest: TeamCustomer, fields: dict):
-        """A local entry (with its OTP secret) into a team customer: `edit` there."""
-        from companion.team import moves
-
-        if "edit" not in dest.can:  # checked before the local edit below is written
-            raise Forbidden(f"your team role may not add entries to {shown(dest.name)}")
-        title = entry.title if fields.get("title") is None else clean_name(fields["title"],
-                                                                            "title")
-        if self._title_in(dest, title, entry.id):
-            raise UserError(f"that customer already has an entry {shown(title)}")
-        if any(v is not None for v in fields.values()):
-            entry = super().update_entry(entry.id, **fields)
-        params = Vault.otp_params(self, entry.id, reason="team move") if entry.has_otp else None
-        content = entry.content()
-        content.pop("otp", None)
-        with self.batch():  # queued and removed locally together; pushed when it commits
-            moves.queue_into_team(self.need_team(), dest, entry.id, content, params)
-            Vault.remove_entry(self, entry.id)
-        return self.entry(entry.id)
-
-    def _team_to_local(self, entry: TeamEntry, dest):
-        """A team entry into a local customer: it leaves the team (`reveal` and `delete`)."""
-        from companion.otp import OtpParams
-        from companion.team import moves
-
-        session, view = self.need_team(), self.team_view()
-        moves.check_leave_team(view, entry)
-        params = None
-        if entry.id in view.otps:
-            otp_rid, raw = view.otps[entry.id]
-            params = OtpParams(**raw)
-            if params.type == "hotp":
-                params = replace(params, counter=moves.hotp_counter_now(session, otp_rid,
-                                                                         params.counter))
-        with self.batch():  # the local copy and the team's tombstones commit together
-            new = Vault.add_entry(self, dest.id, entry.title, username=entry.username,
-                                  password=entry.password, urls=entry.urls, notes=entry.notes,
-                                  tags=entry.tags, otp=params)
-            session.audit("reveal", entry.id, entry.customer_id)
-            actions.remove_entry(session, view, entry)
-        return self.entry(new.id)
 
     def _move_to_group(self, entry: TeamEntry, group: str) -> None:
         from companion.team import access

@@ -266,6 +266,14 @@ def test_a_team_entry_moved_to_a_local_customer_leaves_the_team(team, pg):
     audit = json.loads(founder.ok("team", "audit", "--member", "bob", "--json"))
     assert {e["action"] for e in audit if e["customer"] == "CustB"} >= {
         "reveal", "delete"}
+    # a HOTP secret leaves with the team's counter: the next code does not repeat a used one
+    founder.ok("entry", "add", "--customer", "CustB", "--title", "Token")
+    founder.ok("otp", "set", "CustB/Token", "--type", "hotp", "--counter", "3",
+               input=tc.SECRET_A + "\n")
+    assert json.loads(founder.ok("code", "CustB/Token", "--json"))["counter"] == 3
+    bob.ok("team", "sync")
+    bob.ok("entry", "edit", "CustB/Token", "--customer", "Bench")
+    assert json.loads(bob.ok("code", "Bench/Token", "--json"))["counter"] == 4
 
 
 def test_a_local_entry_moved_into_a_team_customer_reaches_the_others(team):
@@ -299,3 +307,43 @@ def test_the_hotp_counter_follows_an_entry_out_of_a_group(team):
     founder.ok("entry", "edit", "CustA/VPN", "--no-group")
     alice.ok("team", "sync")
     assert json.loads(alice.ok("code", "CustA/VPN", "--json"))["counter"] == 6
+
+
+def test_a_move_and_a_rename_through_the_companions_http_api(pg, tmp_path):
+    """The same rules through real companions (`otpc serve`): 403 for a rename without admin, a
+    move by bob over HTTP, a rename by the founder, and the others' companions follow by
+    themselves (the LISTEN wake-up; no sync asked)."""
+    from test_team_companion import start_companions, wait_for
+
+    team = tc.make_team(pg, tmp_path)
+    ids = customers(team.founder)
+    mail = json.loads(team.bob.ok("entry", "show", "CustA/Mail", "--json"))["id"]
+    companions = start_companions(team, tmp_path)
+    try:
+        api = {name: c.paired_client() for name, c in companions.items()}
+        for name in ("alice", "bob"):
+            status, body = api[name].call("/v1/customers/update",
+                                          {"customer_id": ids["CustA"], "name": "Other"})
+            assert status == 403 and body["error"] == "forbidden", (name, body)
+        status, _ = api["alice"].call("/v1/entries/update",
+                                      {"entry_id": mail, "customer_id": ids["CustB"]})
+        assert status == 404  # CustB does not exist for her
+        status, body = api["bob"].call("/v1/entries/update",
+                                       {"entry_id": mail, "customer_id": ids["CustB"]})
+        assert status == 200 and body["entry"]["customer"] == "CustB"
+        status, body = api["founder"].call("/v1/customers/update",
+                                           {"customer_id": ids["CustB"], "name": "Beta"})
+        assert status == 200 and body["customer"]["name"] == "Beta"
+
+        def listed(name):
+            status, body = api[name].call("/v1/entries", {})
+            assert status == 200
+            return {(e["customer"], e["title"]) for e in body["entries"]}
+
+        wait_for(lambda: listed("alice") == set(), 30)
+        wait_for(lambda: ("Beta", "Mail") in listed("bob"), 30)
+        status, body = api["bob"].call("/v1/code", {"entry_id": mail})
+        assert status == 200 and body["code"] == tc.totp(tc.SECRET_A, body["server_time"])
+    finally:
+        for c in companions.values():
+            c.stop()
