@@ -8,7 +8,8 @@ a sync round copies what it needs on the loop, talks to PostgreSQL in a worker t
 the results in on the loop (TeamSession.begin_round / run_round / finish_round); a control op runs
 whole in a worker thread on a second handle of the vault file (its own SQLite connection), as the
 CLI would in another process. Rounds and control ops take turns (one asyncio lock); an edit made
-through the HTTP API only wakes the next round (session.GATE).
+through the HTTP API only wakes the next round (session.GATE); an admin's change or a move made
+through it still syncs in place first (it needs the server's state), unless a round is running.
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ async def sync_forever(companion) -> None:
     wake, stop, scan = _wake(companion), threading.Event(), threading.Event()
     loop = asyncio.get_running_loop()
     GATE.loop_thread, GATE.wake = threading.get_ident(), wake.set
+    GATE.busy = _turn(companion).locked  # a round or a team command in a worker thread
     listener: threading.Thread | None = None
     last_error = None  # logged once, not every round while the database stays away
     try:
@@ -211,4 +213,4 @@ async def sync_forever(companion) -> None:
                 wake.clear()  # nothing to sync (locked, no team): never a busy loop
     finally:
         stop.set()
-        GATE.loop_thread, GATE.wake = None, None
+        GATE.loop_thread, GATE.wake, GATE.busy = None, None, None
