@@ -108,12 +108,14 @@ $(BIN)/pytest:
 	$(MAKE) install-test
 
 test-fast: $(BIN)/pytest
-	$(BIN)/python -m pytest -q -n 2 -m "not slow and not e2e" --ignore=tests/e2e --ignore=tests/team
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow and not e2e" --ignore=tests/e2e --ignore=tests/team
 
 # Everything CI runs: ruff, web-ext lint, the Python suite (unit, vault, CLI, server, import,
-# end-to-end in headless Chromium) and the JS unit tests.
+# end-to-end in headless Chromium) and the JS unit tests. The Python suite runs on both cores
+# (pytest-xdist): the browser tests on one worker, a module's shared fixture built once
+# (tests/conftest.py); each worker has its own PostgreSQL cluster, companions and temp dirs.
 test: install-test lint lint-extension install-firefox
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 	node --test tests/js/
 	node --test tests/firefox/
 

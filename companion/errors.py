@@ -59,7 +59,7 @@ class VaultCorrupt(UserError):
     """The vault file is tampered, truncated, foreign, rolled back or from a newer version."""
 
     exit_code = 4
-    http_status = 500
+    http_status = 409  # the file conflicts with what this machine has seen; never 500 (a bug)
     kind = "vault_damaged"
 
 
@@ -100,11 +100,15 @@ def from_reply(reply: dict) -> UserError:
     return cls(str(reply.get("error") or "the companion refused the request"))
 
 
+VAULT_DAMAGED_MESSAGE = "the vault looks rolled back or damaged: run `otpc unlock` in a terminal to see why"
+
+
 def http_error(exc: UserError) -> tuple[int, str, str]:
-    """(status, wire code, message) of an HTTP refusal. A damaged vault is the server's problem, not
-    the caller's: it is 500 "internal" without details; a wrong password never echoes anything."""
+    """(status, wire code, message) of an HTTP refusal. A damaged or rolled-back vault is 409
+    "vault_damaged" with a fixed message (the details, which name the file, stay in the companion's
+    log and the terminal); a wrong password never echoes anything."""
     if isinstance(exc, VaultCorrupt):
-        return 500, "internal", "internal error"
+        return exc.http_status, exc.kind, VAULT_DAMAGED_MESSAGE
     if isinstance(exc, WrongPassword):
         return exc.http_status, exc.kind, "wrong master password"
     if isinstance(exc, Locked):

@@ -55,7 +55,7 @@ def write_rows(vault, rows: Iterable[Row], advance: Callable[[int], None] | None
                 cid = customers.get(key)
                 if cid is None:
                     try:
-                        cid = vault.add_customer(row.customer, item.customer_notes).id
+                        cid = new_customer(vault, row.customer, item.customer_notes)
                     except UserError as exc:
                         raise refused(item, exc) from None
                     customers[key] = cid
@@ -69,6 +69,16 @@ def write_rows(vault, rows: Iterable[Row], advance: Callable[[int], None] | None
             if advance is not None:
                 advance(len(chunk))
     return len(todo)
+
+
+def new_customer(vault, name: str, notes: str) -> str:
+    """A customer the import creates: in a team vault a local one (an import never shares secrets
+    with the team by itself; `--customer` naming a team customer, or `otpc team adopt`, does)."""
+    from companion.team.teamvault import TeamVault
+
+    if isinstance(vault, TeamVault):
+        return vault.add_customer(name, notes, local=True).id
+    return vault.add_customer(name, notes).id
 
 
 def refused(item: Item, exc: UserError) -> UserError:

@@ -6,8 +6,6 @@ import functools
 import json
 import os
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -15,6 +13,8 @@ import click
 from companion.errors import Locked, UserError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
     from companion.cli.remote import RemoteVault
@@ -73,21 +73,34 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-@dataclass
 class State:
-    """Per-invocation state: global options and the (lazily opened) vault."""
+    """Per-invocation state: global options and the (lazily opened) vault. (Plain classes here, not
+    dataclasses: building one costs the agent path of every command about a millisecond.)"""
 
-    vault_path: str | None = None
-    password_stdin: bool = False
-    accept_rollback: bool = False  # --accept-rollback: unlock an older copy, make it the baseline
-    _vault: Vault | None = field(default=None, repr=False)
-    _stdin_password: str | None = field(default=None, repr=False)
+    def __init__(self, vault_path: str | None = None, password_stdin: bool = False,
+                 accept_rollback: bool = False):
+        self.vault_path = vault_path
+        self.password_stdin = password_stdin
+        self.accept_rollback = accept_rollback  # --accept-rollback: unlock an older copy
+        self._vault: Vault | RemoteVault | None = None
+        self._stdin_password: str | None = None
+        self._no_companion = False  # asked once: none runs (or it is locked and a password given)
+
+    def __repr__(self) -> str:  # never the password
+        return f"State(vault_path={self.vault_path!r})"
 
     @property
     def path(self) -> Path:
         from companion.paths import vault_path
 
         return vault_path(self.vault_path)
+
+    @property
+    def file(self) -> str:
+        """The vault's path as a string: the agent path does not load pathlib (issue 10)."""
+        from companion.paths import vault_file
+
+        return vault_file(self.vault_path)
 
     def read_password(self, prompt: str = "Master password", *, confirm: bool = False) -> str:
         """--password-stdin, then OTPC_PASSWORD, then a hidden prompt (never an argument)."""
@@ -127,11 +140,21 @@ class State:
     def vault(self, *, unlock: bool = True) -> Vault | RemoteVault:
         """The vault every command uses: a running, unlocked companion's (no password, no KDF),
         else the file opened and unlocked here (docs/threat-model.md, "The agent")."""
-        if self._vault is None and unlock:
+        if self._vault is None and unlock and not self._no_companion:
             self._vault = self._companion_vault()
+            self._no_companion = self._vault is None
         if self._vault is None:
             return self.local_vault(unlock=unlock)
         return self._vault
+
+    def through_companion(self) -> bool:
+        """Whether this command's vault is a running, unlocked companion's (asked once: the answer
+        is the vault vault() returns). Checks the companion makes itself (entry URLs) are then
+        left to it; a command opening the file still makes them before asking for its password."""
+        if self._vault is None and not self._no_companion:
+            self._vault = self._companion_vault()
+            self._no_companion = self._vault is None
+        return self._vault is not None and not hasattr(self._vault, "store")
 
     def _companion_vault(self) -> RemoteVault | None:
         """The companion's vault, or None when none runs (the hint is printed then) or it is locked
@@ -140,17 +163,18 @@ class State:
         exit 5, locked."""
         from companion.cli.control import call
 
+        path = self.file
         try:
-            status = call(self.path, {"op": "status"})
+            status = call(path, {"op": "status"})
         except UserError:
             status = None
         if status is None:
             start_hint()
             return None
         served = status.get("vault")
-        if isinstance(served, str) and os.path.realpath(served) != os.path.realpath(self.path):
+        if isinstance(served, str) and os.path.realpath(served) != os.path.realpath(path):
             raise UserError(
-                f"the companion on this control socket serves {served}, not {self.path} "
+                f"the companion on this control socket serves {served}, not {path} "
                 "(check OTPC_SOCKET and --vault); nothing was done"
             )
         if status.get("locked"):
@@ -163,10 +187,10 @@ class State:
                 )
             password = click.prompt("Master password (unlocks the companion)", hide_input=True,
                                     err=True)
-            call(self.path, {"op": "unlock", "password": password}, timeout=30.0)
+            call(path, {"op": "unlock", "password": password}, timeout=30.0)
         from companion.cli.remote import RemoteVault
 
-        return RemoteVault(self.path)
+        return RemoteVault(path)
 
     def local_vault(self, *, unlock: bool = True) -> Vault:
         """The vault file opened by this process (keyring slot first, then the password)."""
@@ -214,14 +238,18 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-@dataclass(frozen=True)
 class Which:
     """What the user typed to name one entry (see companion/resolve.py)."""
 
-    ref: str | None = None
-    exact: bool = False
-    customer: str | None = None
-    title: str | None = None
+    __slots__ = ("ref", "exact", "customer", "title")
+
+    def __init__(self, ref: str | None = None, exact: bool = False, customer: str | None = None,
+                 title: str | None = None):
+        self.ref, self.exact, self.customer, self.title = ref, exact, customer, title
+
+    def __repr__(self) -> str:
+        return (f"Which(ref={self.ref!r}, exact={self.exact!r}, customer={self.customer!r}, "
+                f"title={self.title!r})")
 
 
 def entry_argument(*, select: bool = True):

@@ -1,11 +1,14 @@
 """Client of the running companion's control socket (docs/protocol.md § 9). Standard library only,
-so `otpc code` can use it without loading click, rich, aiohttp or cryptography."""
+so `otpc code` can use it without loading click, rich, aiohttp or cryptography; and lean even there:
+the C `_socket` rather than `socket` (which builds its enums at import, ~3 ms) and leanjson rather than
+`json` (which imports `re`)."""
 
 from __future__ import annotations
 
-import json
+import _socket
 import os
-import socket
+
+from companion.cli import leanjson
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the fast path ~2 ms
 
@@ -30,19 +33,28 @@ def _ours(path: str) -> bool:
         return False
 
 
+def _encode(request: dict) -> bytes:
+    try:
+        return leanjson.dumps_flat(request).encode("utf-8")  # `otpc code`'s request: no json import
+    except TypeError:
+        import json
+
+        return json.dumps(request).encode("utf-8")
+
+
 def ask(vault_path: str | Path, request: dict, timeout: float = 2.0) -> dict | None:
     """Send one request; return the reply, or None when no companion is listening."""
     path = socket_path(vault_path)
     if not _ours(path):
         return None  # never talk (or send a password) to a socket someone else could have made
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
         try:
             sock.connect(str(path))
         except OSError:
             return None
-        sock.sendall(json.dumps(request).encode("utf-8") + b"\n")
+        sock.sendall(_encode(request) + b"\n")
         chunks, size = [], 0
         while True:
             chunk = sock.recv(65536)
@@ -57,7 +69,7 @@ def ask(vault_path: str | Path, request: dict, timeout: float = 2.0) -> dict | N
     finally:
         sock.close()
     try:
-        reply = json.loads(b"".join(chunks).decode("utf-8"))
+        reply = leanjson.loads(b"".join(chunks).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     return reply if isinstance(reply, dict) else None

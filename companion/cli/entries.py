@@ -25,6 +25,16 @@ PASSWORD_PROMPT = click.option(
 )
 
 
+def checked_urls(state: State, urls, *, prompt: bool) -> list[str]:
+    """Login URLs checked before anything is asked or written: by the companion when one answers
+    and nothing is to be typed (server/vault_ops.py), else here, before any password prompt."""
+    if not urls or (not prompt and state.through_companion()):
+        return list(urls)
+    from companion.normalize import login_url
+
+    return [login_url(u) for u in urls]
+
+
 def otp_label(otp: dict | None) -> str:
     if not otp:
         return ""
@@ -53,9 +63,7 @@ def entry() -> None:
 @pass_state
 def add(state: State, customer_ref, title, username, urls, notes, tags, password_prompt, as_json):
     """Add an entry. Its password is never an argument: use --password-prompt."""
-    from companion.normalize import login_url
-
-    urls = [login_url(u) for u in urls]
+    urls = checked_urls(state, urls, prompt=password_prompt)
     vault = state.vault()
     password = state.read_secret("Entry password", confirm=True) if password_prompt else ""
     e = vault.add_entry(customer_ref, title, username=username, password=password, urls=urls,
@@ -157,8 +165,6 @@ def show(state: State, which, reveal_password, as_json):
 def edit(state: State, which, title, username, urls, clear_urls, notes, tags, customer_ref,
          group, no_group, password_prompt, as_json):
     """Change an entry's fields; those not given stay as they are."""
-    from companion.normalize import login_url
-
     if not (title is not None or username is not None or urls or clear_urls or notes is not None
             or tags or customer_ref is not None or password_prompt or group is not None
             or no_group):
@@ -168,7 +174,7 @@ def edit(state: State, which, title, username, urls, clear_urls, notes, tags, cu
         )
     if urls and clear_urls:
         raise click.UsageError("give --url or --clear-urls, not both")
-    urls = [login_url(u) for u in urls]
+    urls = checked_urls(state, urls, prompt=password_prompt)
     vault = state.vault()
     found = state.entry(which)  # resolve (and fail) before asking for a password
     password = state.read_secret("New entry password", confirm=True) if password_prompt else None

@@ -6,7 +6,6 @@ unknown flags, no companion, a locked one) returns None so click takes over.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 
@@ -64,17 +63,21 @@ def try_fast_path(args: list[str]) -> int | None:
         return None
     vault, ref, as_json, at = parsed
     from companion.cli.control import call
-    from companion.errors import Locked, UserError
     from companion.paths import vault_file
 
     try:
         path = vault_file(vault)
-        reply = call(path, {"op": "code", "vault": str(path), "entry": ref, "at": at})
-    except Locked:
-        return None  # the normal path opens the vault itself (or asks to unlock the companion)
-    except UserError as error:
-        print(f"otpc: error: {error}", file=sys.stderr)
-        return error.exit_code
+        reply = call(path, {"op": "code", "vault": path, "entry": ref, "at": at})
+    except Exception as exc:
+        # companion.errors only now: an answered `otpc code` never pays for importing it.
+        from companion.errors import Locked, UserError
+
+        if isinstance(exc, Locked):
+            return None  # the normal path opens the vault itself (or asks to unlock the companion)
+        if not isinstance(exc, UserError):
+            raise
+        print(f"otpc: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     if reply is None:
         return None
     result = {k: v for k, v in reply.items() if k != "ok"}
@@ -88,6 +91,8 @@ def print_code(result: dict, as_json: bool) -> None:
     """The one way a code is printed (this fast path and `otpc code` through click): JSON; on a
     terminal grouped with the seconds left; else the bare code (scripts, pipes)."""
     if as_json:
+        import json  # only here: json imports re, a third of the fast path's start-up
+
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     elif sys.stdout.isatty():
         left = ""

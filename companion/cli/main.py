@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -25,12 +26,15 @@ COMMANDS = {
     "clients": "companion.cli.service:clients",
     "service": "companion.cli.service:service",
     "import": "companion.cli.transfer:import_cmd",
-    "export": "companion.cli.transfer:export_cmd",
+    "export": "companion.cli.export:export_cmd",
     "completion": "companion.cli.completion:completion",
     "help": "companion.cli.manual:help_command",
     "extension": "companion.cli.extension:extension",
     "team": "companion.cli.team:team",
 }
+
+
+COMPLETE_VAR = "_OTPC_COMPLETE"  # set by the shell when it asks click for completions
 
 
 class LazyGroup(click.Group):
@@ -42,9 +46,12 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        if COMPLETE_VAR not in os.environ:
+            return command  # running a command, not completing one: no completers needed
         from companion.cli.completion import attach
 
-        return attach(getattr(importlib.import_module(module), attr))
+        return attach(command)
 
 
 @click.group(

@@ -7,7 +7,6 @@ it with a hidden prompt, or reads the next line of stdin when stdin is not a ter
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 
 import click
 
@@ -20,6 +19,7 @@ from companion.cli.common import (
     err_console,
     esc,
     pass_state,
+    printable,
     say,
 )
 from companion.errors import UserError
@@ -27,8 +27,10 @@ from companion.errors import UserError
 SECRET_PROMPT = "OTP secret or otpauth:// URI"
 
 
-def _notice(text: str, style: str = "yellow") -> None:
-    err_console().print(f"[{style}]{esc(text)}[/]", soft_wrap=True)
+def _notice(text: str, color: str = "yellow") -> None:
+    """One line on stderr, colored on a terminal, control characters shown escaped (no rich: the
+    agent path of `otp set` stays quick)."""
+    click.echo(click.style(printable(text), fg=color), err=True)
 
 
 @click.group()
@@ -70,28 +72,25 @@ def set_(state: State, which, secret_arg, kind, algorithm, digits, period, count
         confirm(f"{e.ref} already has an OTP. Replace it? The old secret cannot be recovered.",
                 yes=yes)
     raw = secret_arg if secret_arg not in (None, "-") else state.read_secret(SECRET_PROMPT)
-    from companion.otp_input import from_text
+    given = {"type": kind.lower() if kind else None, "algorithm": algorithm, "digits": digits,
+             "period": period, "counter": counter, "issuer": issuer, "account": account}
+    if hasattr(vault, "store"):  # the vault file, opened here: build the OTP here
+        from companion.server.vault_ops import set_otp_from_text
 
-    built = from_text(raw, force=force, type=kind.lower() if kind else None, algorithm=algorithm,
-                      digits=digits, period=period, counter=counter, issuer=issuer,
-                      account=account)
-    params, notes, warnings = built.params, built.notes, built.warnings
-    if not params.issuer and issuer is None:
-        params = replace(params, issuer=e.title)
-    if not params.account and account is None:
-        params = replace(params, account=e.username or e.customer)
+        e, counter, notes, warnings = set_otp_from_text(vault, e.id, raw, force=force, **given)
+    else:  # the companion builds it with the same function: this process loads no OTP code
+        e, counter, notes, warnings = vault.set_otp_from_text(e.id, raw, force=force, **given)
     for note in notes:
         _notice(f"note: {note}", "cyan")
     for warning in warnings:
         _notice(f"warning: {warning}")
-    e = vault.set_otp(e.id, params)
     if as_json:
         emit_json(e.public())
         return
-    detail = {"totp": f"TOTP, {params.algorithm}, {params.digits} digits, {params.period} s",
-              "hotp": f"HOTP, {params.algorithm}, {params.digits} digits, next counter "
-                      f"{params.counter}",
-              "steam": "Steam Guard"}[params.type]
+    otp = e.otp
+    detail = {"totp": f"TOTP, {otp.algorithm}, {otp.digits} digits, {otp.period} s",
+              "hotp": f"HOTP, {otp.algorithm}, {otp.digits} digits, next counter {counter}",
+              "steam": "Steam Guard"}[otp.type]
     say(f"OTP set for {bold(e.ref)} ({detail}). Try it: {bold('otpc code ' + e.id[:8])}")
 
 

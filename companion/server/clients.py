@@ -25,7 +25,8 @@ from pathlib import Path
 
 from companion.crypto import equal, hmac_sha256
 from companion.errors import Locked, NotFound, UserError
-from companion.paths import clients_path, write_private_file
+from companion.fsutil import write_private
+from companion.paths import clients_path
 
 log = logging.getLogger("otpc.server")
 
@@ -236,7 +237,7 @@ class ClientStore:
         # Without the key a version-1 file stays version 1, so that its first unlock migrates it.
         version = FILE_VERSION if key is not None else self._version
         doc = {"version": version, "clients": records}
-        write_private_file(self.path, (json.dumps(doc, indent=2) + "\n").encode())
+        write_private(self.path, (json.dumps(doc, indent=2) + "\n").encode(), overwrite=True)
         self._version = version
         self._macs = {d["id"]: d["mac"] for d in records}
         self._stamp = self._file_stamp()

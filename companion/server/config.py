@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from companion.errors import UserError
-from companion.paths import DEFAULT_PORT, config_path, write_private_file
+from companion.paths import DEFAULT_PORT, config_path
 
 EXTENSION_ID = re.compile(r"[a-p]{32}")
 
@@ -49,5 +49,7 @@ def load_config(vault: Path) -> ServerConfig:
 
 
 def save_config(vault: Path, config: ServerConfig) -> None:
+    from companion.fsutil import write_private
+
     data = json.dumps(asdict(config.check()), indent=2) + "\n"
-    write_private_file(config_path(vault), data.encode())
+    write_private(config_path(vault), data.encode(), overwrite=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from companion.errors import UserError
 from companion.otp import OtpParams
@@ -103,7 +103,45 @@ def _otp_params(vault, ref, reason="export"):
     return asdict(vault.otp_params(ref, actor=ACTOR, reason=reason))
 
 
+def set_otp_from_text(vault, ref, text, *, force=False, **given):
+    """`otpc otp set`: a bare secret or an otpauth:// URI built and checked by the one builder
+    (companion.otp_input.from_text; `given` are its overrides, None = not given), the issuer
+    defaulting to the entry's title and the account to its username (else its customer), then set.
+    The CLI calls it on a vault file it opened, and through the companion (the `set_otp_from_text`
+    method), so the agent path loads no OTP code. (entry, the HOTP counter, notes, warnings)."""
+    from companion.otp_input import from_text
+
+    entry = find_entry(vault, ref, exact=True)
+    built = from_text(text, force=force, **given)
+    params = built.params
+    if not params.issuer and given.get("issuer") is None:
+        params = replace(params, issuer=entry.title)
+    if not params.account and given.get("account") is None:
+        params = replace(params, account=entry.username or entry.customer)
+    saved = vault.set_otp(entry.id, params, actor=ACTOR)
+    return saved, params.counter, list(built.notes), list(built.warnings)
+
+
+def _set_otp_from_text(vault, ref, text, **options):
+    saved, counter, notes, warnings = set_otp_from_text(vault, ref, text, **options)
+    return {"entry": entry_json(saved), "counter": counter, "notes": notes, "warnings": warnings}
+
+
+def login_urls(urls) -> list[str]:
+    """Entry URLs checked here (companion.normalize.login_url): the CLI checks them only when it
+    opens the vault file itself, so its agent path does not load the normalizers."""
+    from companion.normalize import login_url
+
+    return [login_url(u) for u in urls]
+
+
+def _add_entry(vault, customer, title, urls=(), **fields):
+    return entry_json(vault.add_entry(customer, title, urls=login_urls(urls), **fields))
+
+
 def _update_entry(vault, ref, **fields):
+    if "urls" in fields:
+        fields["urls"] = login_urls(fields["urls"])
     for name in ("urls", "tags"):
         if name in fields:
             fields[name] = tuple(fields[name])
@@ -147,8 +185,7 @@ METHODS: dict[str, Method] = {
     "find_entry": Method(_find_entry, {},
                          {"ref": TEXT, "exact": FLAG, "customer": TEXT, "title": TEXT}),
     "add_entry": Method(
-        lambda v, customer, title, **kw: entry_json(v.add_entry(customer, title, **kw)),
-        {"customer": TEXT, "title": TEXT},
+        _add_entry, {"customer": TEXT, "title": TEXT},
         {"username": TEXT, "password": TEXT, "urls": TEXTS, "notes": TEXT, "tags": TEXTS}),
     "update_entry": Method(
         _update_entry, {"ref": TEXT},
@@ -158,6 +195,10 @@ METHODS: dict[str, Method] = {
     "set_otp": Method(
         lambda v, ref, params: entry_json(v.set_otp(ref, otp_params(params), actor=ACTOR)),
         {"ref": TEXT, "params": OBJECT}, {}),
+    "set_otp_from_text": Method(
+        _set_otp_from_text, {"ref": TEXT, "text": TEXT},
+        {"force": FLAG, "type": TEXT, "algorithm": TEXT, "digits": WHOLE, "period": WHOLE,
+         "counter": WHOLE, "issuer": TEXT, "account": TEXT}),
     "remove_otp": Method(lambda v, ref: v.remove_otp(ref, actor=ACTOR), {"ref": TEXT}, {}),
     "code": Method(_code, {"ref": TEXT}, {"at": NUMBER}),
     "reveal_password": Method(lambda v, ref: v.reveal_password(ref, actor=ACTOR),

@@ -151,4 +151,7 @@ def move_to_group(session: TeamSession, record_ids: list[str], group: str) -> No
                               rec.version + 1, content, key, session.me)
             if not pgstore.push(conn, new, rec.version).ok:
                 raise UserError("the entry changed meanwhile; run 'otpc team sync' and retry")
+            if rec.kind == "otp":  # the HOTP counter follows (RLS: its unit must be held)
+                conn.execute("UPDATE otpc.hotp_counters SET unit = %s WHERE record_id = %s",
+                             (unit, rid))
     session.sync()

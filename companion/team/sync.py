@@ -19,7 +19,8 @@ from companion.team import statements as S
 from companion.team.records import TeamRecord, open_record, seal_record
 from companion.team.units import TeamCryptoError, grant_many, open_grant, split_unit
 
-WRITE_PERMISSION = {"tombstone": "delete"}  # every other kind needs "edit"
+# every other kind needs "edit"; a customer record (its name: a rename) only an admin writes
+WRITE_PERMISSION = {"tombstone": "delete", "customer": "admin"}
 
 
 @dataclass
@@ -117,6 +118,16 @@ def _verify(rec: TeamRecord, state: S.TeamState, replica: Replica,
     if not allowed[check]:
         raise TeamCryptoError(
             f"record {rec.record_id[:8]} v{rec.version}: its author may not {permission} there")
+    before = replica.contents.get(rec.record_id)
+    if before is not None and before[0].unit != rec.unit:
+        # moved to another customer or group: its author must also have been allowed to take
+        # it away from where we last verified it (a move removes it there, like a delete)
+        old = (rec.author, "edit", before[0].unit)
+        if old not in allowed:
+            allowed[old] = state.may(rec.author, "edit", *split_unit(before[0].unit))
+        if not allowed[old]:
+            raise TeamCryptoError(f"record {rec.record_id[:8]} v{rec.version}: its author may "
+                                  f"not move it away from {before[0].unit}")
     key = replica.unit_keys.get((rec.unit, rec.epoch))
     if key is None and rec.kind != "tombstone":
         raise TeamCryptoError(f"record {rec.record_id[:8]}: no key for its unit and epoch")

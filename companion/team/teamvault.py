@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from companion.errors import NotFound, UserError
+from companion.errors import Forbidden, NotFound, UserError
 from companion.team import actions
 from companion.team.view import TeamCustomer, TeamEntry, TeamView, build, update
 from companion.vault import sites
@@ -185,7 +185,15 @@ class TeamVault(Vault):
         cust = self.customer(ref)
         if not isinstance(cust, TeamCustomer):
             return super().update_customer(ref, name=name, notes=notes)
-        raise UserError("renaming a team customer is not supported yet")
+        from companion.team import moves
+
+        if name is not None:
+            name = clean_name(name, "customer name")
+            if self._name_taken(name, but=cust.id):
+                raise UserError(f"a customer named {shown(name)} already exists")
+        notes = None if notes is None else clean_text(notes, "notes")
+        moves.rename_customer(self.need_team(), self.team_view(), cust, name, notes)
+        return self.customer(cust.id)
 
     def remove_customer(self, ref: str, *, force: bool = False, actor: str = "cli") -> None:
         cust = self.customer(ref)
@@ -225,19 +233,41 @@ class TeamVault(Vault):
         return self.entry(rid)
 
     def update_entry(self, ref: str, **fields):
+        from companion.team import moves
+
         entry = self.entry(ref)
+        target = fields.pop("customer", None)
+        dest = None
+        if target is not None:
+            try:
+                dest = self.customer(target)
+            except NotFound:
+                if not isinstance(entry, TeamEntry):
+                    raise
+                # the same line whether it exists outside the member's role or not at all
+                raise Forbidden(f"no customer {shown(target)} your team role may move "
+                                f"{entry.ref} to") from None
+        if dest is not None and dest.id == entry.customer_id:
+            dest = None
         if not isinstance(entry, TeamEntry):
             if "group" in fields:
                 raise UserError("only team entries have a Password Access Group")
-            return super().update_entry(ref, **fields)
+            if isinstance(dest, TeamCustomer):
+                return self._local_into_team(entry, dest, fields)
+            return super().update_entry(ref, customer=target, **fields)
         group = fields.pop("group", None)
         changes = {k: v for k, v in fields.items() if v is not None}
-        if "customer" in changes and self.customer(changes["customer"]).id != entry.customer_id:
-            raise UserError("moving a team entry to another customer is not supported")
-        changes.pop("customer", None)
+        view = self.team_view()
+        title = clean_name(changes["title"], "title") if "title" in changes else entry.title
+        if isinstance(dest, TeamCustomer):  # refused before anything is written
+            moves.check_team_move(view, entry, dest)
+        elif dest is not None:
+            moves.check_leave_team(view, entry)
+        if dest is not None and self._title_in(dest, title, entry.id):
+            raise UserError(f"that customer already has an entry {shown(title)}")
         if changes:
             if "title" in changes:
-                changes["title"] = clean_name(changes["title"], "title")
+                changes["title"] = title
             if "urls" in changes:
                 changes["urls"] = clean_urls(changes["urls"])
             for k in ("username", "password", "notes"):
@@ -249,9 +279,60 @@ class TeamVault(Vault):
             content = updated.content()
             content.pop("otp", None)
             actions.update_entry(self.need_team(), entry, content)
+        if isinstance(dest, TeamCustomer):
+            moves.move_entry(self.need_team(), self.team_view(), self.entry(entry.id), dest)
+        elif dest is not None:
+            return self._team_to_local(self.entry(entry.id), dest)
         if group is not None:
             self._move_to_group(entry, group)
         return self.entry(entry.id)
+
+    def _title_in(self, dest, title: str, but: str) -> bool:
+        snap = self._team_snapshot() if isinstance(dest, TeamCustomer) else self._r.snapshot()
+        found = snap.entry_titled(dest.id, title)
+        return found is not None and found.id != but
+
+    def _local_into_team(self, entry, dest: TeamCustomer, fields: dict):
+        """A local entry (with its OTP secret) into a team customer: `edit` there."""
+        from companion.team import moves
+
+        if "edit" not in dest.can:  # checked before the local edit below is written
+            raise Forbidden(f"your team role may not add entries to {shown(dest.name)}")
+        title = entry.title if fields.get("title") is None else clean_name(fields["title"],
+                                                                            "title")
+        if self._title_in(dest, title, entry.id):
+            raise UserError(f"that customer already has an entry {shown(title)}")
+        if any(v is not None for v in fields.values()):
+            entry = super().update_entry(entry.id, **fields)
+        params = Vault.otp_params(self, entry.id, reason="team move") if entry.has_otp else None
+        content = entry.content()
+        content.pop("otp", None)
+        with self.batch():  # queued and removed locally together; pushed when it commits
+            moves.queue_into_team(self.need_team(), dest, entry.id, content, params)
+            Vault.remove_entry(self, entry.id)
+        return self.entry(entry.id)
+
+    def _team_to_local(self, entry: TeamEntry, dest):
+        """A team entry into a local customer: it leaves the team (`reveal` and `delete`)."""
+        from companion.otp import OtpParams
+        from companion.team import moves
+
+        session, view = self.need_team(), self.team_view()
+        moves.check_leave_team(view, entry)
+        params = None
+        if entry.id in view.otps:
+            otp_rid, raw = view.otps[entry.id]
+            params = OtpParams(**raw)
+            if params.type == "hotp":
+                params = replace(params, counter=moves.hotp_counter_now(session, otp_rid,
+                                                                         params.counter))
+        with self.batch():  # the local copy and the team's tombstones commit together
+            new = Vault.add_entry(self, dest.id, entry.title, username=entry.username,
+                                  password=entry.password, urls=entry.urls, notes=entry.notes,
+                                  tags=entry.tags, otp=params)
+            session.audit("reveal", entry.id, entry.customer_id)
+            actions.remove_entry(session, view, entry)
+        return self.entry(new.id)
 
     def _move_to_group(self, entry: TeamEntry, group: str) -> None:
         from companion.team import access
@@ -304,3 +385,44 @@ class TeamVault(Vault):
         if not isinstance(entry, TeamEntry):
             return super().otp_params(ref, actor=actor, reason=reason)
         return actions.otp_params(self.need_team(), self.team_view(), entry)
+
+    # -- import and export (otpc import / export) ------------------------------------------------
+
+    def all_otp_params(self):
+        """Local and team OTPs by entry id, for the import duplicate check only (not shown)."""
+        from companion.otp import OtpParams
+
+        found = super().all_otp_params()
+        view = self.team_view()
+        for eid, (_rid, raw) in (view.otps if view else {}).items():
+            found.setdefault(eid, OtpParams(**raw))
+        return found
+
+    def add_entries(self, new, *, actor: str = "cli") -> int:
+        """Vault.add_entries, where entries of team customers become team records (`edit`
+        needed, else Forbidden before anything is written): queued in this transaction, pushed
+        when the batch commits (TeamVault.batch)."""
+        from companion.team import transfer
+
+        snap = self._team_snapshot()
+        team = {i for i, f in enumerate(new) if snap is not None and f["customer"] in snap.customers}
+        if not team:
+            return super().add_entries(new, actor=actor)
+        records = transfer.team_entries(snap, [(i, new[i]) for i in sorted(team)])
+        local = [i for i in range(len(new)) if i not in team]
+        if local:
+            from companion.vault.vault import EntryRefused
+
+            try:
+                super().add_entries([new[i] for i in local], actor=actor)
+            except EntryRefused as exc:
+                raise EntryRefused(local[exc.index], str(exc)) from None
+        transfer.queue_entries(self.need_team(), records)
+        return len(new)
+
+    def push_team(self) -> None:
+        """Push queued edits and audit rows now (e.g. an export's reveals) if the database
+        answers; offline they stay queued for the next sync."""
+        session = self.team()
+        if session is not None and (session.outbox.pending or session.audit_queue):
+            actions._after_write(session)

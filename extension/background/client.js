@@ -1,18 +1,24 @@
 // The wire protocol OTPC1 (docs/protocol.md): pairing, signing requests, verifying responses,
 // sealing secrets. WebCrypto only; keys are non-extractable CryptoKeys. No storage and no browser
 // APIs here (fetch is passed in), so node's test runner checks it against tests/vectors/protocol.json.
+import { rateLimitedSentence, retryAfterSeconds, UNLOCK_DISABLED, WRONG_PASSWORD } from "../lib/refusals.js";
 
 const subtle = globalThis.crypto.subtle;
 const enc = new TextEncoder();
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 export class CompanionError extends Error {
-  /** kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http | bad_code | weak_otp */
-  constructor(kind, message, { status = 0, error = "" } = {}) {
+  /**
+   * kind: not_running | unauthorized | locked | forbidden | read_only | rate_limited | bad_signature | http
+   * | bad_code | weak_otp | vault_damaged | wrong_password | unlock_disabled. error: the companion's wire
+   * code (protocol § 3), retryAfter: the seconds a 429 asked to wait (or null).
+   */
+  constructor(kind, message, { status = 0, error = "", retryAfter = null } = {}) {
     super(message);
     this.kind = kind;
     this.status = status;
     this.error = error;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -155,12 +161,22 @@ export async function unseal(encKey, clientId, purpose, blob) {
 
 // ---- talking to the companion -------------------------------------------------------------------
 
-function errorFrom(status, body) {
+function errorFrom(status, body, { retryAfter = null } = {}) {
   const error = body?.error ?? "";
   const message = body?.message ?? `the companion answered ${status}`;
   if (status === 401) return new CompanionError("unauthorized", "The companion did not recognise this browser.", { status, error });
   if (status === 423) return new CompanionError("locked", "The vault is locked.", { status, error });
-  if (status === 429) return new CompanionError("rate_limited", "Too many attempts; wait a minute.", { status, error });
+  if (status === 429) {
+    const seconds = retryAfterSeconds(retryAfter);
+    return new CompanionError("rate_limited", rateLimitedSentence(seconds), { status, error: "rate_limited", retryAfter: seconds });
+  }
+  // /v1/unlock's refusals (§ 8): only wrong_password is a wrong password.
+  if (status === 403 && error === "wrong_password") return new CompanionError("wrong_password", WRONG_PASSWORD, { status, error });
+  if (status === 403 && error === "unlock_disabled") return new CompanionError("unlock_disabled", UNLOCK_DISABLED, { status, error });
+  if (error === "vault_damaged") {
+    return new CompanionError("vault_damaged", "The vault looks rolled back (an older copy of the file) or damaged, "
+      + "so the companion will not open it. Run \u201cotpc unlock\u201d in a terminal to see why; the README says what to do.", { status, error });
+  }
   if (status === 403 && error === "read_only") {
     return new CompanionError("read_only", `The companion refused the change: ${message.replace(/\.$/, "")}. `
       + "This browser's pairing allows no such edits (see \u201cotpc clients scope\u201d).", { status, error });
@@ -245,7 +261,7 @@ export async function call(session, path, body = {}, { fetchFn = fetch, clockOff
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (res.status === 401 || res.status === 403 && !res.headers.get("X-OTPC-Resp-Sig") || res.status === 429) {
-    const err = errorFrom(res.status, {});
+    const err = errorFrom(res.status, {}, { retryAfter: res.headers.get("Retry-After") });
     err.serverDate = res.headers.get("Date");
     throw err;
   }

@@ -1,6 +1,7 @@
 // The service worker's link to the companion: the stored pairing + client.js = signed calls, and the
 // popup's four states (not_running, not_paired, locked, ready).
 import { ext } from "../lib/browser.js";
+import { clipChars } from "../lib/format.js";
 import { baseUrl, getSettings } from "../lib/settings.js";
 import { call, capOffset, CompanionError, pair, seal, unseal } from "./client.js";
 import { clearPairing, loadPairing, savePairing } from "./keystore.js";
@@ -99,7 +100,7 @@ function defaultClientName() {
 export async function pairWith(typedCode, clientName) {
   const { port } = await getSettings();
   const origin = new URL(ext.runtime.getURL("")).origin;
-  const name = String(clientName || defaultClientName()).slice(0, 64);
+  const name = clipChars(clientName || defaultClientName(), 64) || defaultClientName(); // 64 characters, § 4.1
   const result = await pair({ baseUrl: baseUrl(port), origin, typedCode, clientName: name });
   await savePairing({ clientId: result.clientId, macKey: result.macKey, encKey: result.encKey, origin,
     clientName: name, pairedAt: Math.floor(Date.now() / 1000), scope: result.scope });

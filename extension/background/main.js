@@ -138,6 +138,12 @@ const HANDLERS = {
   setSettings: (m) => setSettings(m.changes ?? {}),
 };
 
+/** A refusal for our pages: the kind and sentence, and the companion's wire code and wait (lib/refusals.js). */
+function failure(err) {
+  return { ok: false, kind: err.kind ?? "error", error: err.message ?? String(err),
+    code: err.error || undefined, status: err.status || undefined, retryAfter: err.retryAfter ?? undefined };
+}
+
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   // Only our own pages (popup, manage, options) talk to the service worker; content scripts never do.
   if (sender.id !== ext.runtime.id || !String(sender.url ?? "").startsWith(OWN_ORIGIN)) return false;
@@ -146,7 +152,7 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   Promise.resolve()
     .then(() => handler(message))
     .then((value) => sendResponse({ ok: true, value }))
-    .catch((err) => sendResponse({ ok: false, kind: err.kind ?? "error", error: err.message ?? String(err) }));
+    .catch((err) => sendResponse(failure(err)));
   return true;
 });
 

@@ -19,11 +19,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** Ask the service worker; resolves with the value or rejects with an Error carrying .kind. */
+/** Ask the service worker; resolves with the value or rejects with an Error carrying .kind (and the
+ * companion's wire .code, .status and .retryAfter when it refused: lib/refusals.js). */
 export async function ask(op, fields = {}) {
   const reply = await ext.runtime.sendMessage({ op, ...fields });
   if (!reply) throw Object.assign(new Error("The extension's background did not answer."), { kind: "error" });
-  if (!reply.ok) throw Object.assign(new Error(reply.error), { kind: reply.kind });
+  if (!reply.ok) {
+    throw Object.assign(new Error(reply.error), { kind: reply.kind, code: reply.code, status: reply.status, retryAfter: reply.retryAfter });
+  }
   return reply.value;
 }
 

@@ -21,3 +21,25 @@ export function shortDate(unixSeconds) {
     year: "numeric", month: "short", day: "numeric",
   });
 }
+
+/**
+ * `text` cut to at most `max` characters as the companion counts them (code points, protocol § 4.1),
+ * never inside a character: `slice` counts UTF-16 units and can split an emoji's surrogate pair,
+ * leaving a lone surrogate the companion refuses. Whole graphemes are kept or dropped together where
+ * Intl.Segmenter exists (👍🏽 never loses its skin tone), else whole code points.
+ */
+export function clipChars(text, max) {
+  const s = String(text ?? "");
+  const pieces = typeof Intl.Segmenter === "function"
+    ? Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(s), (g) => g.segment)
+    : Array.from(s);
+  let out = "";
+  let count = 0;
+  for (const piece of pieces) {
+    const n = Array.from(piece).length;
+    if (count + n > max) break;
+    out += piece;
+    count += n;
+  }
+  return out;
+}

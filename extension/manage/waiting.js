@@ -2,6 +2,7 @@
 // form when unlocking over HTTP is allowed, and carry on by itself once it is ready (no "reload").
 import { ask, commandLine, h } from "../lib/dom.js";
 import { describeError } from "../lib/messages.js";
+import { UNLOCK_SWITCHED_OFF, unlockErrorSentence } from "../lib/refusals.js";
 import { page, panes } from "./state.js";
 
 const RECHECK_MS = 3000;
@@ -10,7 +11,7 @@ let recheck;
 export function waitingView(st) {
   const steps = st.state === "locked"
     ? [h("h2", {}, "The vault is locked"),
-      st.unlockAllowed !== false ? unlockForm() : null,
+      st.unlockAllowed !== false ? unlockForm() : h("p", { class: "muted", id: "manage-unlock-off" }, UNLOCK_SWITCHED_OFF),
       h("p", { class: "muted" }, st.unlockAllowed !== false ? "Or unlock it in a terminal:" : "Unlock it in a terminal:"),
       commandLine("otpc unlock")]
     : st.state === "not_paired"
@@ -38,7 +39,7 @@ function unlockForm() {
       if (st.state === "ready") await page.restart();
       else error.textContent = describeError({ message: st.message ?? "The vault is still locked." });
     } catch (err) {
-      error.textContent = describeError(err);
+      error.textContent = unlockErrorSentence(err);
       input.select();
     }
   } }, input, h("button", { class: "primary", type: "submit", id: "manage-unlock-submit" }, "Unlock"), error);

@@ -19,6 +19,8 @@ from test_with_companion import NO_PASSWORD
 from companion.cli.common import START_HINT
 from companion.cli.control import ask
 
+pytestmark = pytest.mark.slow  # a real companion per test and otpc subprocesses (make test-fast leaves it out)
+
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # the served fixture's (conftest.py)
 
 

@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from companion_harness import PASSWORD, _companion  # noqa: E402
 
 from companion.server.clients import ClientStore  # noqa: E402
+
+pytestmark = pytest.mark.slow  # a companion and otpc subprocesses (make test-fast leaves it out)
 
 
 def otpc(vault: Path, *args: str) -> subprocess.CompletedProcess:

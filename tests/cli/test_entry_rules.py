@@ -40,6 +40,7 @@ def test_hotp_with_at_is_refused_and_the_counter_does_not_move(one):
     assert one.ok("code", "VPN") == "287082\n"
 
 
+@pytest.mark.slow
 def test_hotp_with_at_is_refused_through_the_companion_too(served):
     nopw = {"OTPC_PASSWORD": None}
     r = served.run("code", "Acme/VPN", "--at", "1000", env=nopw)  # the stdlib fast path

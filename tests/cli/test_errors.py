@@ -44,7 +44,9 @@ def test_file_password_and_master_password_are_one_kind():
     exc = WrongFilePassword("export.json: wrong password")
     assert isinstance(exc, WrongPassword) and exc.exit_code == 3 and exc.kind == "wrong_password"
     assert http_error(WrongPassword("x")) == (403, "wrong_password", "wrong master password")
-    assert http_error(VaultCorrupt("/home/u/vault damaged")) == (500, "internal", "internal error")
+    status, kind, message = http_error(VaultCorrupt("/home/u/vault rolled back: generation 3"))
+    assert (status, kind) == (409, "vault_damaged") and "rolled back or damaged" in message
+    assert "/home/u" not in message and "generation" not in message  # the details stay local
     assert http_error(NotFound("no entry 'a'"))[:2] == (404, "not_found")
     assert http_error(Forbidden("your team role may not"))[:2] == (403, "forbidden")
 

@@ -126,6 +126,7 @@ def test_cli_names_may_hold_slashes_and_are_one_in_nfc(filled):
     assert "already has an entry" in one_line_error(r)
 
 
+@pytest.mark.slow
 def test_fast_path_resolves_in_the_companion(served):
     """`otpc code mai` through the stdlib fast path: the companion runs the same resolver."""
     served.ok("entry", "add", "--customer", "Acme", "--title", "Webmail")

@@ -3,6 +3,7 @@
 import json
 import stat
 
+import pytest
 from cli_harness import PASSWORD, one_line_error
 
 
@@ -26,6 +27,7 @@ def test_init_refuses_an_existing_vault(otpc):
     assert otpc.vault.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_init_with_password_stdin(bare):
     r = bare.run(
         "--password-stdin", "init", "--kdf-ms", "1", input="from stdin\n", env={"OTPC_PASSWORD": ""}

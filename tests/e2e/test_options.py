@@ -4,6 +4,8 @@ one after which a copied code is cleared (only if the clipboard still holds it).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .conftest import free_port
@@ -65,13 +67,25 @@ def clear_pending(paired) -> bool:
     return bool(paired.worker.evaluate("chrome.storage.session.get('clipboardHash')"))
 
 
-def wait_for_clearing(paired, page, seconds: float = 15) -> None:
-    """Wait until the worker's clearing has run (due after the delay; the alarm fallback is 30 s)."""
-    for _ in range(int(seconds * 4)):
-        if not clear_pending(paired):
-            return
+def clearing_finished(paired) -> bool:
+    """Has the worker's clearing run to its end? It drops the code's hash and its alarm first, then
+    reads (and maybe empties) the clipboard in an offscreen document that it closes at the end."""
+    return paired.worker.evaluate("""async () => {
+        const { clipboardHash } = await chrome.storage.session.get('clipboardHash');
+        const alarm = await chrome.alarms.get('otpc-clear-clipboard');
+        const open = await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
+        return !clipboardHash && !alarm && open.length === 0;
+    }""")
+
+
+def wait_until(condition, page, what: str, seconds: float = 45) -> None:
+    """Poll `condition` until it holds. The clearing is due after the delay; when the worker was
+    stopped meanwhile, the alarm fallback fires no sooner than 30 s after the copy."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds:g} s")
         page.wait_for_timeout(250)
-    pytest.fail("the clipboard clearing never ran")
 
 
 def copy_code(popup, title: str) -> str:
@@ -105,14 +119,14 @@ def test_clipboard_cleared_after_the_delay_set_on_the_options_page(options, pair
     assert clipboard_text(popup) == code
     popup.evaluate("navigator.clipboard.writeText('the user copied this')")
     assert clear_pending(paired)
-    wait_for_clearing(paired, popup)
+    wait_until(lambda: clearing_finished(paired), popup, "the clipboard clearing never ran")
     assert clipboard_text(popup) == "the user copied this"  # the user's own copy is left alone
 
     # still holding the code: cleared
     code = copy_code(popup, "Mail")
     assert clipboard_text(popup) == code
-    wait_for_clearing(paired, popup)
-    assert clipboard_text(popup) == ""
+    wait_until(lambda: clipboard_text(popup) == "", popup, "the code was not cleared")
+    assert not clear_pending(paired)
     popup.close()
     tab.close()
 

@@ -62,6 +62,7 @@ def totp(b32, digits=6, digest=hashlib.sha1):
     return pyotp.TOTP(b32, digits=digits, digest=digest).at(T)
 
 
+@pytest.mark.slow
 def test_import_each_format_into_a_real_vault(vault_path, tmp_path):
     files = {
         "export.1pux": onepux(op_export_data([op_vault("Acme", [
@@ -92,6 +93,7 @@ def test_import_each_format_into_a_real_vault(vault_path, tmp_path):
     assert len(got) == 4  # the credit card was refused, not imported
 
 
+@pytest.mark.slow
 def test_damaged_or_hostile_files_are_one_line_and_change_nothing(vault_path, tmp_path):
     v = Vault.open(vault_path)
     v.unlock(MASTER)

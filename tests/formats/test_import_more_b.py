@@ -287,6 +287,7 @@ def otpc(args, env):
     return subprocess.run([OTPC, *args], capture_output=True, env=full, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_imports_wrong_password_exit_3_damaged_one_line(tmp_path):
     vault = tmp_path / "v.sqlite"
     Vault.create(vault, MASTER, kdf_ms=1).close()

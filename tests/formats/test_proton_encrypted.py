@@ -106,6 +106,7 @@ def test_decrypted_content_that_is_not_an_export_is_refused():
         parse(data, password=lambda: PW)
 
 
+@pytest.mark.slow
 def test_otpc_import_of_an_encrypted_export(tmp_path):
     vault_path = tmp_path / "vault.sqlite"
     Vault.create(vault_path, "master pw", kdf_ms=1).close()

@@ -19,6 +19,8 @@ PASSWORD = "correct horse battery staple"
 
 def base_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTPC_")}
+    if "OTPC_STATE_DIR" in os.environ:  # the test session's own (tests/conftest.py), not ~/.local
+        env["OTPC_STATE_DIR"] = os.environ["OTPC_STATE_DIR"]
     env.update(
         OTPC_PASSWORD=PASSWORD,
         # Deterministic: no OS keyring here, and no companion of anyone else's answering.

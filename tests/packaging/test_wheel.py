@@ -1,6 +1,7 @@
 """Issue 10 item 11: the wheel ships the extension and the docs. Built with `pip wheel`, installed into
 a fresh venv (its dependencies borrowed from the test venv through a .pth line, so nothing is
-downloaded and the checkout is not importable), then used as a pip/pipx user would: `otpc extension
+downloaded and the checkout is not importable), and by `pipx install` (which fetches the dependencies
+as a user's install does); then used as a pip/pipx user would: `otpc extension
 path`, `otpc extension zip`, the systemd unit's documentation link, and `otpc serve`."""
 
 from __future__ import annotations
@@ -23,13 +24,22 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """The bin/ folder of a fresh venv holding only the built wheel."""
-    tmp = tmp_path_factory.mktemp("wheel")
+def wheel(tmp_path_factory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", "-q", "-w", str(tmp / "dist"), str(ROOT)],
+                    "--disable-pip-version-check", "-q", "-w", str(dist), str(ROOT)],
                    check=True, timeout=300, capture_output=True)
-    (wheel,) = (tmp / "dist").glob("otp_companion-*.whl")
+    (found,) = dist.glob("otp_companion-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module", params=["pip", "pipx"])
+def installed(request, wheel, tmp_path_factory) -> Path:
+    """The bin/ folder holding `otpc` of a fresh install of only the built wheel: into a new venv by
+    pip, or by `pipx install` (its own venv, `otpc` exposed in PIPX_BIN_DIR)."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "pipx":
+        return pipx_install(wheel, tmp)
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
@@ -42,6 +52,21 @@ def installed(tmp_path_factory) -> Path:
     # install of this checkout, are not processed from it).
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
+
+
+def pipx_install(wheel: Path, tmp: Path) -> Path:
+    """`pipx install` as a user runs it. pipx resolves the dependencies itself (pinned by
+    constraints.txt; pip's cache or the package index, like `make install`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTPC_", "PIPX_", "VIRTUAL_ENV"))
+           and k != "PYTHONPATH"}
+    env.update(PIPX_HOME=str(tmp / "home"), PIPX_BIN_DIR=str(tmp / "bin"), PIPX_MAN_DIR=str(tmp / "man"))
+    done = subprocess.run([str(Path(sys.executable).with_name("pipx")), "install", "--python",
+                           sys.executable, "--pip-args", f"-c {ROOT / 'constraints.txt'}", str(wheel)],
+                          capture_output=True, text=True, timeout=600, env=env, cwd=tmp)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    exposed = tmp / "bin" / "otpc"
+    assert exposed.is_symlink() and exposed.resolve().is_relative_to(tmp / "home"), list(tmp.iterdir())
+    return exposed.resolve().parent
 
 
 def run(bin_dir: Path, *args: str, env: dict | None = None, cwd: Path | None = None):

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # processes run as another user, checked through /proc (make test-fast leaves it out)
+
 PASSWORD = "test master password 1"
 NOBODY = 65534
 

@@ -11,8 +11,9 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from companion.fsutil import make_private_dirs, shared_dir_warning, write_private
-from companion.paths import write_private_file
 
 SECRET = b'{"otp": "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"}\n'
 
@@ -29,7 +30,7 @@ def test_a_pre_created_temp_file_never_receives_the_secret(tmp_path):
     fd = os.open(planted, os.O_RDWR | os.O_CREAT, 0o666)
     os.chmod(planted, 0o666)
     try:
-        write_private_file(target, SECRET)
+        write_private(target, SECRET, overwrite=True)
         assert os.pread(fd, 4096, 0) == b""  # the attacker's open file got nothing
     finally:
         os.close(fd)
@@ -41,7 +42,7 @@ def test_a_planted_symlink_is_not_followed(tmp_path):
     loot = tmp_path / "attacker-owned"
     loot.write_bytes(b"")
     (tmp_path / f".{target.name}.{os.getpid()}.tmp").symlink_to(loot)
-    write_private_file(target, SECRET)
+    write_private(target, SECRET, overwrite=True)
     assert loot.read_bytes() == b""
     assert not target.is_symlink() and target.read_bytes() == SECRET
 
@@ -64,8 +65,8 @@ def test_a_shared_folder_keeps_its_mode_and_sticky_bit(tmp_path):
     drop.mkdir()
     os.chmod(team, 0o2775)
     os.chmod(drop, 0o1777)
-    write_private_file(team / "export.json", SECRET)
-    write_private_file(drop / "export.json", SECRET)
+    write_private(team / "export.json", SECRET, overwrite=True)
+    write_private(drop / "export.json", SECRET, overwrite=True)
     assert _mode(team) == 0o2775 and _mode(drop) == 0o1777
     assert _mode(team / "export.json") == 0o600
 
@@ -79,6 +80,7 @@ def test_directories_the_tool_creates_are_0700_parents_too(tmp_path):
     assert [_mode(tmp_path / p) for p in ("a", "a/b", "a/b/c")] == [0o700] * 3
 
 
+@pytest.mark.slow
 def test_a_vault_in_a_readable_folder_warns_and_leaves_the_folder_alone(tmp_path):
     home = tmp_path / "shared"
     home.mkdir()
@@ -135,3 +137,20 @@ def test_without_overwrite_an_existing_name_is_refused_even_a_dangling_symlink(t
     write_private(tmp_path / "new" / "x.json", SECRET, overwrite=False, mode=0o640)
     assert _mode(tmp_path / "new" / "x.json") == 0o640 and _mode(tmp_path / "new") == 0o700
     assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["x.json"]
+
+
+def test_the_config_and_clients_files_are_0600_whatever_the_umask(tmp_path):
+    """The companion's own side files go through write_private too (not a forwarder in paths.py)."""
+    from companion.paths import clients_path, config_path
+    from companion.server.clients import Client, ClientStore
+    from companion.server.config import ServerConfig, save_config
+
+    vault = tmp_path / "vault.otpc"
+    old = os.umask(0)
+    try:
+        save_config(vault, ServerConfig(idle_lock_minutes=1))
+        ClientStore(vault).add(Client("c1", "Firefox", "moz-extension://x", b"m" * 32, b"e" * 32))
+    finally:
+        os.umask(old)
+    assert _mode(config_path(vault)) == 0o600
+    assert _mode(clients_path(vault)) == 0o600

@@ -8,6 +8,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # otpc subprocesses on a terminal (make test-fast leaves it out)
+
 OSC52 = "%1B%5D52%3Bc%3BaGVsbG8%3D%07"  # ESC ] 52 ; c ; base64("hello") BEL, percent-encoded
 PASSWORD = "correct horse battery staple"
 

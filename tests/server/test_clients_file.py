@@ -17,6 +17,8 @@ from companion_harness import PASSWORD, _companion
 
 from companion.paths import clients_path
 
+pytestmark = pytest.mark.slow  # fresh companions, restarted per test (make test-fast leaves it out)
+
 NOTICE = "vault.clients.json was modified outside the companion: re-pair your browsers"
 
 

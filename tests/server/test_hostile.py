@@ -4,6 +4,7 @@ companion on a real port. No code, secret, password or pairing code may leak in 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -155,26 +156,30 @@ def test_websocket_upgrade_refused(companion):
 
 def test_signature_failures_all_look_the_same(companion, client):
     path, body = "/v1/code", json.dumps({"entry_id": companion.ids["mail"]}).encode()
-    now = int(time.time())
-    cases = []
-    unsigned = {"Host": client.host, "Origin": client.origin, "Content-Type": "application/json"}
-    cases.append(unsigned)
-    good = client.signed_headers(path, body)
-    cases.append({**good, "X-OTPC-Sig": pc.b64u(b"\0" * 32)})
-    cases.append({**good, "X-OTPC-Client": "AAAAAAAAAAAAAAAAAAAAAA"})
-    cases.append(client.signed_headers(path, body, ts=now - 31))
-    cases.append(client.signed_headers(path, body, ts=now + 31))
-    cases.append({**client.signed_headers(path, body), "X-OTPC-Ts": str(now - 1)})
-    cases.append({**client.signed_headers(path, body), "X-OTPC-Nonce": "short"})
-    cases.append(client.signed_headers("/v1/status", body))  # signed for another path
-    for headers in cases:
-        reply = pc.raw_request(companion.port, "POST", path, headers=headers, body=body)
+    # Each case is built just before it is sent: a timestamp taken once at the start could drift
+    # into the 30 s window on a loaded machine. The past one is outside whatever the delay; the
+    # future one is 3 s past the window's edge, so a request that takes up to 3 s still tests it.
+    cases = [
+        lambda: {"Host": client.host, "Origin": client.origin, "Content-Type": "application/json"},
+        lambda: {**client.signed_headers(path, body), "X-OTPC-Sig": pc.b64u(b"\0" * 32)},
+        lambda: {**client.signed_headers(path, body), "X-OTPC-Client": "AAAAAAAAAAAAAAAAAAAAAA"},
+        lambda: client.signed_headers(path, body, ts=math.floor(time.time()) - 31),
+        lambda: client.signed_headers(path, body, ts=math.ceil(time.time()) + 33),
+        lambda: {**client.signed_headers(path, body), "X-OTPC-Ts": str(int(time.time()) - 1)},
+        lambda: {**client.signed_headers(path, body), "X-OTPC-Nonce": "short"},
+        lambda: client.signed_headers("/v1/status", body),  # signed for another path
+    ]
+    for make in cases:
+        reply = pc.raw_request(companion.port, "POST", path, headers=make(), body=body)
         assert reply.status == 401 and reply.body == UNAUTHORIZED
         assert reply.header("X-OTPC-Resp-Sig") is None
     tampered = client.signed_headers(path, body)
     reply = pc.raw_request(companion.port, "POST", path, headers=tampered,
                            body=json.dumps({"entry_id": companion.ids["vpn"]}).encode())
     assert reply.status == 401 and reply.body == UNAUTHORIZED
+    good = pc.raw_request(companion.port, "POST", path, headers=client.signed_headers(path, body),
+                          body=body)
+    assert good.status == 200  # the same request, rightly signed, is answered
 
 
 def test_replayed_request_is_refused(companion, client):

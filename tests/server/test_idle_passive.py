@@ -11,6 +11,8 @@ from companion_harness import _companion
 
 from companion.server.config import ServerConfig, save_config
 
+pytestmark = pytest.mark.slow  # fresh companions that must idle (make test-fast leaves it out)
+
 IDLE_MINUTES = 0.1  # 6 s
 IDLE_SECONDS = IDLE_MINUTES * 60
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # otpc and companion subprocesses per test (make test-fast leaves it out)
+
 OTPC = Path(sys.executable).with_name("otpc")
 PASSWORD = "rollback cli password"
 ROLLED_BACK = re.compile(r"vault rolled back: generation (\d+), last seen (\d+)")

@@ -155,6 +155,7 @@ def test_an_old_copy_from_before_the_rotation_is_refused_as_a_rollback(filled, t
         Vault.open(path).unlock(PASSWORD)
 
 
+@pytest.mark.slow
 def test_otpc_passwd_rotate_keys(tmp_path, state_dir):
     vault = tmp_path / "cli" / "vault.sqlite"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTPC_")}
@@ -177,6 +178,7 @@ def test_otpc_passwd_rotate_keys(tmp_path, state_dir):
     assert r.returncode == 0 and "Acme" in r.stdout
 
 
+@pytest.mark.slow
 def test_paired_browsers_survive_otpc_passwd_rotate_keys(tmp_path, state_dir, monkeypatch):
     """The paired-clients file is MACed under a key derived from the master key (issue 9 #6): the
     rotation re-seals it, so a genuine client still verifies under the new key and is not dropped

@@ -1,6 +1,6 @@
 // The vault is locked: unlock here (the password travels sealed) or in a terminal.
 import { ask, commandLine, h, icon } from "../../lib/dom.js";
-import { describeError } from "../../lib/messages.js";
+import { UNLOCK_SWITCHED_OFF, unlockErrorSentence } from "../../lib/refusals.js";
 import { popup, setView } from "../context.js";
 
 export function renderLocked(st) {
@@ -18,7 +18,7 @@ export function renderLocked(st) {
       input.value = "";
       popup.restart();
     } catch (err) {
-      error.textContent = err.kind === "http" ? "Wrong password." : describeError(err);
+      error.textContent = unlockErrorSentence(err);
       button.disabled = false;
       input.select();
     }
@@ -27,7 +27,7 @@ export function renderLocked(st) {
   setView("locked", h("section", { class: "state" },
     h("div", { class: "state-icon lock" }, icon("lock")),
     h("h2", {}, "The vault is locked"),
-    canUnlock ? form : h("p", { class: "muted" }, "Unlocking from the browser is switched off. Unlock in a terminal:"),
+    canUnlock ? form : h("p", { class: "muted", id: "unlock-off" }, `${UNLOCK_SWITCHED_OFF} Unlock in a terminal:`),
     canUnlock ? h("p", { class: "muted small" }, "Or in a terminal:") : null,
     commandLine("otpc unlock")));
   if (canUnlock) input.focus();
