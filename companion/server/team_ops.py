@@ -29,7 +29,8 @@ INLINE = {"status"}  # control commands that never reach PostgreSQL: answered on
 STATUS_WAIT_SECONDS = 3.0
 STOP_GRACE_SECONDS = 2.0  # at shutdown, how long a running round may take to finish
 
-SETTLE_SECONDS = 30.0  # how long a control request that queued an edit waits for its push
+SETTLE_SECONDS = 20.0  # how long a control request that queued an edit waits for its push
+# (below the CLI's 30 s wait for a vault request, cli/remote.py TIMEOUT)
 _turns: dict[int, asyncio.Lock] = {}  # per companion: rounds and control ops, one at a time
 _wakes: dict[int, threading.Event] = {}
 _paces: dict[int, list[int]] = {}  # per companion: [wakes asked on the loop, wakes a round covered]
