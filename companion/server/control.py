@@ -137,9 +137,13 @@ async def _client_connected(companion, reader, writer) -> None:
         if len(line) > MAX_LINE or not line.endswith(b"\n"):
             reply = {"ok": False, "error": "control request too long or unterminated", "kind": UserError.kind}
         else:
+            from companion.server import team_ops
+
+            asked = team_ops.wakes(companion)
             reply = _reply_for(companion, line)
             if isinstance(reply.get("pending"), asyncio.Future):  # a team op in a worker thread
                 reply = await reply["pending"]
+            await team_ops.settle(companion, asked)  # an edit it queued is pushed first
         writer.write(json.dumps(reply).encode() + b"\n")
         await writer.drain()
     except (TimeoutError, ConnectionError, asyncio.LimitOverrunError, ValueError):

@@ -8,7 +8,8 @@ a sync round copies what it needs on the loop, talks to PostgreSQL in a worker t
 the results in on the loop (TeamSession.begin_round / run_round / finish_round); a control op runs
 whole in a worker thread on a second handle of the vault file (its own SQLite connection), as the
 CLI would in another process. Rounds and control ops take turns (one asyncio lock); an edit made
-through the HTTP API only wakes the next round (session.GATE).
+through the HTTP API only wakes the next round (session.GATE); an admin's change or a move made
+through it still syncs in place first (it needs the server's state), unless a round is running.
 """
 
 from __future__ import annotations
@@ -28,8 +29,35 @@ INLINE = {"status"}  # control commands that never reach PostgreSQL: answered on
 STATUS_WAIT_SECONDS = 3.0
 STOP_GRACE_SECONDS = 2.0  # at shutdown, how long a running round may take to finish
 
+SETTLE_SECONDS = 20.0  # how long a control request that queued an edit waits for its push
+# (below the CLI's 30 s wait for a vault request, cli/remote.py TIMEOUT)
 _turns: dict[int, asyncio.Lock] = {}  # per companion: rounds and control ops, one at a time
 _wakes: dict[int, threading.Event] = {}
+_paces: dict[int, list[int]] = {}  # per companion: [wakes asked on the loop, wakes a round covered]
+
+
+def _pace(companion) -> list[int]:
+    return _paces.setdefault(id(companion), [0, 0])
+
+
+def wakes(companion) -> int:
+    """How many rounds the loop asked for so far (an edit queued: session.GATE.wake)."""
+    return _pace(companion)[0]
+
+
+async def settle(companion, before: int) -> None:
+    """If the request just handled queued an edit (asked for a round since `before`), wait until
+    a round that started after that has finished, SETTLE_SECONDS at most: `otpc entry edit`,
+    `otpc import` through a companion return once their edits are pushed (or found the database
+    away), as they do without one; the event loop stays free meanwhile."""
+    pace = _pace(companion)
+    mark = pace[0]
+    if mark == before:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while pace[1] < mark and loop.time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def _turn(companion) -> asyncio.Lock:
@@ -167,7 +195,14 @@ async def sync_forever(companion) -> None:
 
     wake, stop, scan = _wake(companion), threading.Event(), threading.Event()
     loop = asyncio.get_running_loop()
-    GATE.loop_thread, GATE.wake = threading.get_ident(), wake.set
+    pace = _pace(companion)
+
+    def asked() -> None:  # on the loop: an edit was queued
+        pace[0] += 1
+        wake.set()
+
+    GATE.loop_thread, GATE.wake = threading.get_ident(), asked
+    GATE.busy = _turn(companion).locked  # a round or a team command in a worker thread
     listener: threading.Thread | None = None
     last_error = None  # logged once, not every round while the database stays away
     try:
@@ -179,6 +214,7 @@ async def sync_forever(companion) -> None:
                 TeamVault.upgrade(vault)  # `otpc team join` ran beside us, in another process
             session = vault.team() if hasattr(vault, "team") and not vault.is_locked else None
             ran = session is not None and session.info.get("status") in ("member", "pending")
+            covers = pace[0]  # the edits queued so far go in this round (or none is due)
             if ran:
                 wake.clear()  # what woke us is handled by this round
                 if scan.is_set():  # a row deleted or moved: check what we hold this round
@@ -204,6 +240,7 @@ async def sync_forever(companion) -> None:
                         target=_listen, args=(conninfo(session.info["conn"]), wake, stop, scan),
                         name="otpc-team-listen", daemon=True)
                     listener.start()
+            pace[1] = max(pace[1], covers)  # (no round due: nothing to wait for either)
             deadline = loop.time() + RETRY_SECONDS
             while not wake.is_set() and loop.time() < deadline:
                 await asyncio.sleep(0.1)
@@ -211,4 +248,4 @@ async def sync_forever(companion) -> None:
                 wake.clear()  # nothing to sync (locked, no team): never a busy loop
     finally:
         stop.set()
-        GATE.loop_thread, GATE.wake = None, None
+        GATE.loop_thread, GATE.wake, GATE.busy = None, None, None

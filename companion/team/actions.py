@@ -37,7 +37,7 @@ def _after_write(session) -> None:
     if session.store.store.in_write:
         return
     try:
-        session.sync()
+        session.sync(wait=False)  # in a running companion: wakes its round (session.SyncGate)
     except UserError:
         pass
 

@@ -41,18 +41,22 @@ def scan_seconds() -> float:
 
 
 class SyncGate:
-    """Keeps PostgreSQL off a running companion's event loop (server/team_ops.py registers the
-    loop's thread and how to wake its background round). There, `TeamSession.sync()` wakes that
-    round instead of running one: the round runs in a worker thread, so a slow or unreachable
-    database never stalls the HTTP API or `otpc code`. Everywhere else (the CLI, worker threads)
-    sync() runs its round in place."""
+    """Keeps PostgreSQL off a running companion's event loop where it can (server/team_ops.py
+    registers the loop's thread, how to wake its background round and whether a round or a team
+    command is running in a worker thread). There, `sync(wait=False)` (an edit just queued) only
+    wakes that round; `sync()` (an operation that needs the server's state first: an admin's
+    change, a move) runs its round in place as before, unless one is running already (then that
+    one does the work). Everywhere else (the CLI, worker threads) sync() runs its round in place."""
 
     def __init__(self) -> None:
         self.loop_thread: int | None = None
         self.wake: Callable[[], None] | None = None
+        self.busy: Callable[[], bool] | None = None
 
-    def defer(self) -> bool:
+    def defer(self, wait: bool = True) -> bool:
         if self.loop_thread is None or self.loop_thread != threading.get_ident():
+            return False
+        if wait and not (self.busy is not None and self.busy()):
             return False
         if self.wake is not None:
             self.wake()
@@ -241,13 +245,13 @@ class TeamSession:
 
     # -- sync ------------------------------------------------------------------------------------
 
-    def sync(self) -> dict:
+    def sync(self, wait: bool = True) -> dict:
         """Push, pull, append audit rows, save. Returns {pushed, pulled, problems, conflicts}.
 
-        On a running companion's event loop (an edit through its HTTP API) no round runs here:
-        the edit is queued already, and the companion's background round (in a worker thread,
-        server/team_ops.py) is woken to send it, so PostgreSQL never stalls the loop."""
-        if GATE.defer():
+        On a running companion's event loop, `wait=False` (an edit through its HTTP API, queued
+        already) runs no round here: the companion's background round (in a worker thread,
+        server/team_ops.py) is woken to send it, so PostgreSQL never stalls the loop (SyncGate)."""
+        if GATE.defer(wait):
             return {"pushed": 0, "pulled": 0, "problems": [], "conflicts": [], "deferred": True}
         rnd = self.begin_round()
         self.run_round(rnd)
