@@ -50,6 +50,7 @@ def _shares_a_module_fixture(item) -> bool:
     return any(d.scope == "module" for seq in defs.values() for d in seq)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (loadgroup)
 def pytest_collection_modifyitems(config, items):
     """For `pytest -n 2 --dist loadgroup` (make test): the browser tests share one Chromium, one
     companion and one pairing per worker, so they all run on one worker (one browser start, and
