@@ -1,7 +1,9 @@
 """Every test folder: the shared harness (tests/harness/) gets pytest's assertion messages, no test
 writes into the user's own folders, and the many `otpc` subprocesses start from compiled bytecode."""
 
-import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -29,13 +31,17 @@ def private_user_dirs(tmp_path_factory):
             mp.setenv(var, str(base / name))
         # With PYTHONDONTWRITEBYTECODE set (as on the machines we run on) every subprocess compiled
         # companion/ from source again (a quarter of a short `otpc` run's CPU). Bytecode goes to a
-        # folder of this run instead (shared by the xdist workers), never into the checkout.
-        run_dir = tmp_path_factory.getbasetemp()
-        if os.environ.get("PYTEST_XDIST_WORKER"):
-            run_dir = run_dir.parent
+        # folder of this session instead, never into the checkout. A prefix replaces every
+        # __pycache__ (the standard library's too), so the folder is readable by the unprivileged
+        # user some tests run otpc as (tests/harness/unprivileged.py); only we write it.
+        pycache = Path(tempfile.mkdtemp(prefix="otpc-test-pycache-"))
+        pycache.chmod(0o755)
         mp.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-        mp.setenv("PYTHONPYCACHEPREFIX", str(run_dir / "pycache"))
-        yield base
+        mp.setenv("PYTHONPYCACHEPREFIX", str(pycache))
+        try:
+            yield base
+        finally:
+            shutil.rmtree(pycache, ignore_errors=True)
 
 
 def _shares_a_module_fixture(item) -> bool:
@@ -44,6 +50,7 @@ def _shares_a_module_fixture(item) -> bool:
     return any(d.scope == "module" for seq in defs.values() for d in seq)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (loadgroup)
 def pytest_collection_modifyitems(config, items):
     """For `pytest -n 2 --dist loadgroup` (make test): the browser tests share one Chromium, one
     companion and one pairing per worker, so they all run on one worker (one browser start, and

@@ -64,6 +64,7 @@ def test_wrong_password_exits_3(otpc):
     one_line_error(r)
 
 
+@pytest.mark.slow
 def test_closed_pipe_is_not_a_traceback(otpc):
     otpc.ok("customer", "add", "Acme")
     otpc.ok("entry", "add", "--customer", "Acme", "--title", "mail")

@@ -60,6 +60,7 @@ def _stored(companion, entry_id: str) -> OtpParams:
     return OtpParams(**reply["result"])
 
 
+@pytest.mark.slow
 def test_cli_api_and_importers_store_the_same_parameters(running):
     client = running.paired_client()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTPC_")}

@@ -62,6 +62,7 @@ def test_missing_vault_says_init(bare):
     assert "otpc init" in one_line_error(bare.run("entry", "list"))
 
 
+@pytest.mark.slow
 def test_passwd_via_stdin_lines(otpc):
     r = otpc.run(
         "--password-stdin",
@@ -74,6 +75,7 @@ def test_passwd_via_stdin_lines(otpc):
     assert otpc.run("customer", "list", env={"OTPC_PASSWORD": "new password 2"}).code == 0
 
 
+@pytest.mark.slow
 def test_passwd_via_env_keeps_data(otpc):
     otpc.ok("customer", "add", "Kept")
     r = otpc.run("passwd", "--kdf-ms", "1", env={"OTPC_NEW_PASSWORD": "second pw, a longer one"})
@@ -88,6 +90,7 @@ def test_passwd_wrong_current_password(otpc):
     assert "wrong master password" in one_line_error(r)
 
 
+@pytest.mark.slow
 def test_keyring_without_backend_is_one_line(otpc):
     line = one_line_error(otpc.run("keyring", "enable"))
     assert "keyring" in line.lower()

@@ -132,6 +132,9 @@ def test_clipboard_cleared_after_the_delay_set_on_the_options_page(options, pair
 
 
 def test_clipboard_clearing_can_be_switched_off(options, paired, pages):
+    # A copy made by an earlier test (30 s by default) may still have its clearing due: let it run
+    # first, so that a pending clearing below can only come from this copy.
+    wait_until(lambda: clearing_finished(paired), options, "an earlier clearing never ran")
     options.uncheck("#clear-clipboard")
     options.wait_for_selector("#toast:has-text('stay on the clipboard')")
     assert options.is_disabled("#clipboard-seconds")

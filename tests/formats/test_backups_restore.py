@@ -19,6 +19,8 @@ from companion.formats.records import Item
 from companion.otp import OtpParams, code
 from companion.vault import Vault
 
+pytestmark = pytest.mark.slow  # encrypted exports and 500-entry imports (make test-fast leaves it out)
+
 MASTER = "master pw"
 KEY40 = bytes.fromhex("0102030405")  # 40 bits: 8 base32 characters
 SECRET40 = base64.b32encode(KEY40).decode()

@@ -205,6 +205,7 @@ def test_stratum_plain():
     check_stratum(parsed)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("writer", [stratum_encrypted, stratum_legacy])
 def test_stratum_encrypted(writer):
     data = writer(stratum_sample(), PW)

@@ -13,6 +13,8 @@ import uuid
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a companion and weak-OTP requests through it (make test-fast leaves it out)
+
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 SHORT_SECRET = "GEZDGNBV"  # 40 bits
 

@@ -13,6 +13,8 @@ import protoclient as pc
 import pytest
 from companion_harness import PASSWORD
 
+pytestmark = pytest.mark.slow  # a fresh companion per test (make test-fast leaves it out)
+
 UNAUTHORIZED = b'{"error": "unauthorized", "message": "authentication failed"}'
 OTHER_EXTENSION = "moz-extension://0b6f6d4e-8f0c-4a8e-9e36-2f1c1d1e1f10"
 

@@ -1,9 +1,15 @@
 """Technicians as separate vaults driven through the real `otpc` console script (subprocesses), on
 one throwaway cluster: a founder (admin), alice (role `tech-a`: customer CustA, view only) and bob
-(role `lead`: every customer, view, reveal, edit, delete). Each test gets its own database."""
+(role `lead`: every customer, view, reveal, edit, delete). Each test gets its own database.
+
+The set-up (`make_team`, `enrol`: twenty commands per team) runs the same CLI in this process
+(`Tech.here`), with the environment, stdin and keyring a subprocess would have: a subprocess per
+command spent most of its time starting Python. What the tests check goes through `Tech.run`."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -50,6 +56,34 @@ class Tech:
         assert r.code == 0, f"otpc {' '.join(args)} -> {r.code}: {r.err}"
         return r.out
 
+    def here(self, *args: str, input: str = "") -> str:
+        """`ok`, run in this process: companion.cli.entry.main with this member's environment only,
+        `input` as stdin, no OS keyring; stdout returned, and stderr in the failure message."""
+        import keyring
+        import keyring.backends.fail
+
+        from companion.cli.entry import main
+
+        out, err = io.StringIO(), io.StringIO()
+        saved_env, saved_stdin, saved_ring = dict(os.environ), sys.stdin, keyring.get_keyring()
+        os.environ.clear()
+        os.environ.update(self.env())
+        sys.stdin = io.StringIO(input)
+        keyring.set_keyring(keyring.backends.fail.Keyring())
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(["--vault", str(self.vault), *args])
+                except SystemExit as exc:
+                    code = exc.code
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+            sys.stdin = saved_stdin
+            keyring.set_keyring(saved_ring)
+        assert code == 0, f"otpc {' '.join(args)} -> {code}: {err.getvalue()}"
+        return out.getvalue()
+
     def code(self, ref: str, at: float | None = None) -> str:
         extra = ["--at", str(at)] if at is not None else []
         return self.ok("code", ref, *extra).strip()
@@ -90,10 +124,10 @@ def superuser(pg, db: str):
 
 
 def enrol(founder: Tech, tech: Tech, role: str) -> None:
-    token = founder.ok("team", "invite", tech.name, "--role", role).strip()
-    tech.ok("team", "join", input=token + "\n")
-    founder.ok("team", "approve", tech.name, "--yes")
-    tech.ok("team", "sync")
+    token = founder.here("team", "invite", tech.name, "--role", role).strip()
+    tech.here("team", "join", input=token + "\n")
+    founder.here("team", "approve", tech.name, "--yes")
+    tech.here("team", "sync")
 
 
 @dataclass
@@ -108,18 +142,18 @@ def make_team(pg, root: Path, *, with_bob: bool = True) -> Team:
     db = new_database(pg)
     founder, alice, bob = Tech("founder", root), Tech("alice", root), Tech("bob", root)
     for t in (founder, alice, bob):
-        t.ok("init", "--kdf-ms", "1")
-    founder.ok("team", "create", "--db", super_url(pg, db), "--name", "Acme IT")
-    founder.ok("customer", "add", "CustA")
-    founder.ok("customer", "add", "CustB")
-    founder.ok("entry", "add", "--customer", "CustA", "--title", "Mail", "--url",
+        t.here("init", "--kdf-ms", "1")
+    founder.here("team", "create", "--db", super_url(pg, db), "--name", "Acme IT")
+    founder.here("customer", "add", "CustA")
+    founder.here("customer", "add", "CustB")
+    founder.here("entry", "add", "--customer", "CustA", "--title", "Mail", "--url",
                "https://mail.custa.example")
-    founder.ok("otp", "set", "CustA/Mail", input=SECRET_A + "\n")
-    founder.ok("entry", "add", "--customer", "CustB", "--title", "Portal", "--url",
+    founder.here("otp", "set", "CustA/Mail", input=SECRET_A + "\n")
+    founder.here("entry", "add", "--customer", "CustB", "--title", "Portal", "--url",
                "https://portal.custb.example")
-    founder.ok("otp", "set", "CustB/Portal", input=SECRET_B + "\n")
-    founder.ok("team", "role", "add", "tech-a", "--customers", "CustA", "--can", "view")
-    founder.ok("team", "role", "add", "lead", "--all-customers", "--can",
+    founder.here("otp", "set", "CustB/Portal", input=SECRET_B + "\n")
+    founder.here("team", "role", "add", "tech-a", "--customers", "CustA", "--can", "view")
+    founder.here("team", "role", "add", "lead", "--all-customers", "--can",
                "view,reveal,edit,delete")
     enrol(founder, alice, "tech-a")
     if with_bob:

@@ -86,6 +86,7 @@ def test_customer_replaced_by_another_process_is_followed(pair):
     assert [x.title for x in cli.entries()] == ["E", "F"]
 
 
+@pytest.mark.slow
 def test_two_processes_taking_hotp_codes_never_share_a_counter(vault):
     vault.add_customer("Acme")
     token = vault.add_entry("Acme", "Token")

@@ -114,6 +114,7 @@ def test_remove_otp_inside_a_batch_erases_when_the_batch_commits(vault):
     assert not vault.entry(e.id).has_otp and vault.entry("Acme/Other")
 
 
+@pytest.mark.slow
 def test_remove_otp_reports_when_a_reader_blocks_the_truncation(vault):
     """A reader in the middle of a read transaction keeps old WAL frames alive: remove_otp says so
     (returns False) instead of claiming the secret is gone."""
