@@ -76,8 +76,18 @@ def decrypt(data: bytes, password: PasswordSource) -> bytes:
     return plain
 
 
+def _utf8(data: bytes) -> bool:
+    """A plain backup is JSON text. An old-format encrypted one starts with a random IV, which
+    begins with "[" (or whitespace and "[") about once in 200 files: its bytes are not UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def parse(data: bytes, password: PasswordSource = no_password) -> Parsed:
-    encrypted = data.lstrip()[:1] not in (b"[", b"\xef")
+    encrypted = data.lstrip()[:1] not in (b"[", b"\xef") or not _utf8(data)
     content = decrypt(data, password) if encrypted else data
     accounts = load_json(content, WHAT)
     if not isinstance(accounts, list):

@@ -317,7 +317,7 @@ def andotp_new(accounts, password: str, iterations=1000) -> bytes:
         iv, json.dumps(accounts).encode(), None)
 
 
-def andotp_old(accounts, password: str) -> bytes:
-    iv = os.urandom(12)
+def andotp_old(accounts, password: str, iv: bytes | None = None) -> bytes:
+    iv = iv or os.urandom(12)
     key = hashlib.sha256(password.encode()).digest()
     return iv + AESGCM(key).encrypt(iv, json.dumps(accounts).encode(), None)

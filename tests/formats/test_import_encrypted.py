@@ -3,6 +3,7 @@ password-protected JSON (PBKDF2 / Argon2id + AES-CBC-HMAC), andOTP new and old; 
 opens them, a wrong one is a one-line error, a missing one asks for a password."""
 
 import json
+import os
 
 import pytest
 from importgen import (
@@ -99,3 +100,15 @@ def test_andotp_encrypted(variant):
     assert code(parsed.items[1].otp) == RFC4226_HOTP[3]
     with pytest.raises(WrongFilePassword):
         parse(data, password=pw("wrong"))
+
+
+@pytest.mark.parametrize("iv_start", [b"[", b"\xef", b" \n["])
+def test_andotp_old_format_whose_iv_starts_like_json(iv_start):
+    """An old-format backup is a random IV + ciphertext: about one in 200 starts like a plain
+    backup ("[", a BOM's first byte, or whitespace then "["). It must still be decrypted."""
+    accounts = [andotp_account(B32_SHA1, "ACME", "alice", digits=8)]
+    data = andotp_old(accounts, PW, iv=iv_start + os.urandom(12 - len(iv_start)))
+    assert detect(data) == "andotp"
+    parsed = parse(data, password=pw())
+    assert parsed.format == "andotp-encrypted"
+    assert code(parsed.items[0].otp, 59) == "94287082"
