@@ -58,6 +58,11 @@ def _vault(request: web.Request):
     return request.app[COMPANION].unlocked_vault(activity=not passive)
 
 
+def _team(vault) -> bool:
+    """A team member's vault: some requests then need PostgreSQL (team_ops runs them off the loop)."""
+    return hasattr(vault, "team") and vault.team() is not None
+
+
 def _actor(client) -> str:
     return f"client:{client.id}"
 
@@ -156,6 +161,13 @@ async def entry(request: web.Request) -> web.Response:
 
 async def code(request: web.Request) -> web.Response:
     vault, client, found = _entry_of(request)
+    if _team(vault):  # a HOTP code of a team entry: PostgreSQL in a worker thread
+        from companion.server.team_ops import team_code
+        from companion.team.view import TeamEntry
+
+        if isinstance(found, TeamEntry):
+            result = await team_code(vault, found, _actor(client))
+            return respond({"entry_id": found.id, **result.public()})
     result = vault.code(found, actor=_actor(client))
     return respond({"entry_id": found.id, **result.public()})
 
@@ -183,7 +195,14 @@ async def customer_create(request: web.Request) -> web.Response:
     if client.scope.customers is not None:
         raise ApiError("this client is limited to listed customers", status=403, code="read_only")
     name = _field(body, "name", str, required=True)
-    created = _vault(request).add_customer(name, _field(body, "notes", str, default=""))
+    notes, vault = _field(body, "notes", str, default=""), _vault(request)
+    if _team(vault):  # a team customer: its keys and record go to PostgreSQL first
+        from companion.server.team_ops import on_clone
+
+        return respond({"customer": await on_clone(
+            request.app[COMPANION], vault,
+            lambda clone: _customer_json(clone.add_customer(name, notes)))})
+    created = vault.add_customer(name, notes)
     return respond({"customer": _customer_json(created)})
 
 
@@ -245,6 +264,12 @@ async def entry_update(request: web.Request) -> web.Response:
     target = _field(request["json"], "customer_id", str)
     if target is not None:
         fields["customer"] = scoped_customer(vault, client, target).id
+        if _team(vault) and fields["customer"] != found.customer_id:
+            from companion.server.team_ops import on_clone  # a move syncs in place first
+
+            return respond({"entry": await on_clone(
+                request.app[COMPANION], vault,
+                lambda clone: clone.update_entry(found.id, **fields).public())})
     updated = vault.update_entry(found.id, **fields)
     return respond({"entry": updated.public()})
 

@@ -137,17 +137,70 @@ async def _run_op(companion, cmd: str, args: dict, master: bytes) -> dict:
 
 
 def _op_on_clone(path, master: bytes, cmd: str, args: dict) -> dict:
-    """A worker thread: the command on a second handle of the vault (SQLite connections belong
-    to their thread); the loop's vault sees the change through PRAGMA data_version."""
     from companion.team.commands import run
+
+    return _on_clone(path, master, lambda clone: run(clone, cmd, args))
+
+
+def _on_clone(path, master: bytes, fn):
+    """A worker thread: fn(vault) on a second handle of the vault (SQLite connections belong
+    to their thread); the loop's vault sees the change through PRAGMA data_version."""
     from companion.vault.vault import Vault
 
     clone = Vault.open(path)
     try:
         clone._unlock(master)
-        return run(clone, cmd, args)
+        return fn(clone)
     finally:
         clone.close()
+
+
+async def on_clone(companion, vault, fn):
+    """An HTTP request that needs the team server's state first (an admin's new team customer,
+    a move to another customer): fn(vault) runs whole in a worker thread on a second handle of
+    the vault, taking turns with the sync rounds, as a control op does; the loop stays free."""
+    master = vault._r.need()
+    async with _turn(companion):
+        result = await in_thread(_on_clone, companion.vault_path, master, fn)
+    _wake(companion).set()
+    return result
+
+
+def _hotp_next(info: str, otp_rid: str, unit: str, start: int):
+    """A worker thread: advance a HOTP counter in PostgreSQL. ("offline", error) when the
+    database cannot be reached (the loop marks the session offline)."""
+    from companion.team import pgstore
+
+    try:
+        conn = pgstore.connect(info, autocommit=True)
+    except UserError as exc:
+        return "offline", exc
+    with conn:
+        return "ok", pgstore.hotp_next(conn, otp_rid, unit, start)
+
+
+async def team_code(vault, entry, actor: str):
+    """/v1/code of a team entry. A HOTP code advances its counter in PostgreSQL in a worker
+    thread (a hung database stalls this request only); the rest (TOTP, refusals) as vault.code.
+    No turn with the rounds: the counter is one atomic statement that touches nothing local."""
+    from companion.otp import OtpParams
+    from companion.team import actions
+    from companion.team.session import conninfo
+
+    session, view = vault.need_team(), vault.team_view()
+    otp = view.otps.get(entry.id)
+    if otp is None or otp[1].get("type") != "hotp" or session.info.get("offline_since"):
+        return vault.code(entry, actor=actor)
+    actions.need(entry, "view")
+    otp_rid, raw = otp
+    start = OtpParams(**raw).checked().counter
+    how, got = await in_thread(_hotp_next, conninfo(session.info["conn"]), otp_rid, entry.unit,
+                               start)
+    session = vault.need_team()  # (locked meanwhile: one line, the counter step is skipped)
+    if how == "offline":
+        session.mark_offline()
+        raise got
+    return actions.code(session, vault.team_view(), entry, None, counter=got)
 
 
 def _listen(conninfo: str, wake: threading.Event, stop: threading.Event,

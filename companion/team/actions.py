@@ -60,7 +60,10 @@ def _queue(session, rid: str, kind: str, unit: str, content: dict | None) -> Non
 
 # -- codes and reveals ------------------------------------------------------------------------------
 
-def code(session, view, entry: TeamEntry, at: float | None) -> CodeResult:
+def code(session, view, entry: TeamEntry, at: float | None,
+         counter: int | None = None) -> CodeResult:
+    """`counter`: a HOTP counter advanced already (a companion does that in a worker thread,
+    server/team_ops.py team_code); without it a HOTP code advances it here."""
     need(entry, "view")
     if entry.id not in view.otps:
         raise UserError(f"entry {entry.ref} has no OTP")
@@ -68,14 +71,16 @@ def code(session, view, entry: TeamEntry, at: float | None) -> CodeResult:
     params = OtpParams(**raw).checked()
     server_time = time.time()
     when = server_time if at is None else float(at)
-    counter = None
-    if params.type == "hotp":
+    if params.type == "hotp" and counter is None:
         if session.info.get("offline_since"):
             raise UserError("HOTP codes of team entries need the team database (offline): "
                             "two technicians must never get the same code")
         with session.connect() as conn:
             counter = pgstore.hotp_next(conn, otp_rid, entry.unit, params.counter)
+    if params.type == "hotp":
         params = replace(params, counter=counter)
+    else:
+        counter = None
     value = otpmath.code(params, when)
     session.audit("code", entry.id, entry.customer_id)
     return CodeResult(code=value, type=params.type,

@@ -9,6 +9,7 @@ keeps a regression from hanging the suite)."""
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,3 +133,128 @@ def test_a_moved_or_deleted_row_is_noticed_on_notify_not_30_s_later(pg, tmp_path
         wait_for(dropped)
     finally:
         companion.stop()
+
+
+def test_a_team_hotp_code_stuck_on_a_locked_counter_stalls_only_itself(pg, tmp_path):
+    """A HOTP code of a team entry advances its counter in PostgreSQL: with otpc.hotp_counters
+    locked, that /v1/code request waits (pg_stat_activity shows it), while a TOTP /v1/code and
+    /v1/status on the same companion answer; once the lock goes it gets the right code."""
+    from companion import otp
+    from companion.otp import OtpParams
+
+    team = tc.make_team(pg, tmp_path, with_bob=False)
+    team.founder.ok("entry", "add", "--customer", "CustA", "--title", "VPN")
+    team.founder.ok("otp", "set", "CustA/VPN", "--type", "hotp", "--counter", "5",
+                    input=tc.SECRET_B + "\n")
+    alice = team.alice
+    login = alice.db_login()["user"]
+    companion = RunningCompanion(alice.vault, free_port(), tmp_path / "alice.log", {})
+    companion.start(password=tc.MASTER, extra_env={"PGPASSWORD": ""})
+    holder, observer = tc.superuser(pg, team.db), tc.superuser(pg, team.db)
+    hotp: dict = {}
+    asker = None
+    try:
+        api = companion.paired_client()
+
+        def entries() -> dict:
+            status, body = api.call("/v1/entries", {})
+            assert status == 200
+            return {e["title"]: e["id"] for e in body["entries"]}
+
+        ids = wait_for(lambda: (found := entries()) and "VPN" in found and found)
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE otpc.hotp_counters IN ACCESS EXCLUSIVE MODE")
+
+        def ask() -> None:
+            hotp["reply"] = api.call("/v1/code", {"entry_id": ids["VPN"]})
+
+        asker = threading.Thread(target=ask, daemon=True)
+        asker.start()
+        assert wait_for(lambda: [q for q in waiting_on_lock(observer, login)
+                                 if "otpc.hotp_counters" in q])
+
+        status, body = api.call("/v1/code", {"entry_id": ids["Mail"]})
+        assert status == 200 and body["code"] == tc.totp(tc.SECRET_A, body["server_time"])
+        status, body = api.call("/v1/status", {})
+        assert status == 200 and body["locked"] is False
+        # ... while the HOTP request is provably still waiting on the lock
+        assert [q for q in waiting_on_lock(observer, login) if "otpc.hotp_counters" in q]
+        assert "reply" not in hotp
+
+        holder.execute("ROLLBACK")
+        asker.join(30)
+        status, body = hotp["reply"]
+        assert status == 200, body
+        assert body["counter"] == 5
+        assert body["code"] == otp.code(OtpParams(type="hotp", secret=tc.SECRET_B, counter=5), 0)
+        status, body = api.call("/v1/code", {"entry_id": ids["VPN"]})  # the counter moved on
+        assert status == 200 and body["counter"] == 6
+        assert tc.SECRET_B not in companion.log()
+    finally:
+        holder.close()
+        observer.close()
+        companion.stop()
+        if asker is not None:
+            asker.join(15)
+
+
+def test_a_team_customer_and_a_move_wait_for_a_stuck_round_off_the_loop(pg, tmp_path):
+    """An admin's new team customer and a move to another customer made through the HTTP API
+    need the server's state first: with the founder's sync round stuck on a locked otpc.records
+    (pg_stat_activity shows it), both requests wait their turn in a worker thread while a TOTP
+    /v1/code and /v1/status answer; once the lock goes both complete."""
+    team = tc.make_team(pg, tmp_path, with_bob=False)
+    founder = team.founder
+    login = founder.db_login()["user"]
+    companion = RunningCompanion(founder.vault, free_port(), tmp_path / "founder.log", {})
+    companion.start(password=tc.MASTER, extra_env={"PGPASSWORD": ""})
+    holder, observer = tc.superuser(pg, team.db), tc.superuser(pg, team.db)
+    replies: dict = {}
+    askers: list[threading.Thread] = []
+    try:
+        api = companion.paired_client()
+        status, body = api.call("/v1/entries", {})
+        assert status == 200
+        ids = {e["title"]: e["id"] for e in body["entries"]}
+        status, body = api.call("/v1/customers", {})
+        cust_b = next(c["id"] for c in body["customers"] if c["name"] == "CustB")
+
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE otpc.records IN ACCESS EXCLUSIVE MODE")
+        assert wait_for(lambda: [q for q in waiting_on_lock(observer, login)
+                                 if "otpc.records" in q])  # the round (every 5 s) is stuck
+
+        def ask(name: str, path: str, obj: dict) -> None:
+            replies[name] = api.call(path, obj)
+
+        for args in (("create", "/v1/customers/create", {"name": "CustC"}),
+                     ("move", "/v1/entries/update",
+                      {"entry_id": ids["Mail"], "customer_id": cust_b})):
+            askers.append(threading.Thread(target=ask, args=args, daemon=True))
+            askers[-1].start()
+        time.sleep(1.0)  # (give them time to reach the companion; no assert depends on this)
+
+        status, body = api.call("/v1/code", {"entry_id": ids["Portal"]})
+        assert status == 200 and body["code"] == tc.totp(tc.SECRET_B, body["server_time"])
+        status, body = api.call("/v1/status", {})
+        assert status == 200 and body["locked"] is False
+        assert [q for q in waiting_on_lock(observer, login) if "otpc.records" in q]
+        assert replies == {}
+
+        holder.execute("ROLLBACK")
+        for t in askers:
+            t.join(60)
+        status, body = replies["create"]
+        assert status == 200 and body["customer"]["name"] == "CustC", body
+        status, body = replies["move"]
+        assert status == 200 and body["entry"]["customer"] == "CustB", body
+        status, body = api.call("/v1/customers", {})
+        assert "CustC" in {c["name"] for c in body["customers"]}
+        status, body = api.call("/v1/code", {"entry_id": ids["Mail"]})
+        assert status == 200 and body["code"] == tc.totp(tc.SECRET_A, body["server_time"])
+    finally:
+        holder.close()
+        observer.close()
+        companion.stop()
+        for t in askers:
+            t.join(15)
