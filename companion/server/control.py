@@ -63,6 +63,11 @@ def handle(companion, request: dict) -> dict:
             raise UserError("'at' must be a number")
         entry = find_entry(vault, _text(request, "entry"), exact=request.get("exact") is True)
         check_code_time(entry.otp.type if entry.otp else "", at)
+        if vault_ops.is_team_hotp(vault, entry):  # its counter step runs in a worker thread
+            from companion.server.team_ops import team_code
+
+            return _pending(team_code(vault, entry, "cli"), lambda result: {
+                **result.public(), "entry_id": entry.id, "entry": entry.ref})
         result = vault.code(entry, at=at, actor="cli")
         return {**result.public(), "entry_id": entry.id, "entry": entry.ref}
     if op == "entries":
@@ -73,7 +78,22 @@ def handle(companion, request: dict) -> dict:
         )
         return {"entries": [e.public() for e in found]}
     if op == "vault":
-        return vault_ops.run(companion.unlocked_vault(), request)
+        vault = companion.unlocked_vault()
+        team = getattr(vault, "team", None) is not None and vault.team() is not None
+        if team and vault_ops.needs_team_server(request):
+            # PostgreSQL first (a new team customer, a move): whole, in a worker thread on a
+            # second vault handle, as the HTTP API does
+            from companion.server.team_ops import on_clone
+
+            return _pending(on_clone(companion, vault, lambda clone: vault_ops.run(clone, request)),
+                            lambda reply: reply)
+        entry = vault_ops.team_hotp_entry(vault, request) if team else None
+        if entry is not None:
+            from companion.server.team_ops import team_code
+
+            return _pending(team_code(vault, entry, vault_ops.ACTOR),
+                            lambda result: {"result": {**result.public(), "entry_id": entry.id}})
+        return vault_ops.run(vault, request)
     if op == "unlock":
         companion.unlock(_text(request, "password"))
         return {"locked": False}
@@ -113,6 +133,21 @@ def handle(companion, request: dict) -> dict:
 
         return team(companion, request)
     raise UserError(f"unknown control op {op!r}")
+
+
+def _pending(awaitable, shape) -> dict:
+    """A reply that comes later: the socket handler awaits it (the loop serves others meanwhile)."""
+
+    async def reply() -> dict:
+        try:
+            return {"ok": True, **shape(await awaitable)}
+        except UserError as exc:
+            return to_reply(exc)
+        except Exception as exc:  # noqa: BLE001 - the CLI gets one line; the details go to the log
+            log.exception("control request failed")
+            return to_reply(exc)
+
+    return {"pending": asyncio.ensure_future(reply())}
 
 
 def _reply_for(companion, line: bytes) -> dict:

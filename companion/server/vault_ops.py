@@ -210,6 +210,36 @@ METHODS: dict[str, Method] = {
 }
 
 
+def needs_team_server(request: dict) -> bool:
+    """Calls that, in a team vault, talk to PostgreSQL before they answer (a new team customer, a
+    move to another customer or group): the control socket runs them off the event loop."""
+    method, args = request.get("method"), request.get("args")
+    if method == "add_customer":
+        return True
+    return method == "update_entry" and isinstance(args, dict) and bool({"customer", "group"} & set(args))
+
+
+def team_hotp_entry(vault, request: dict):
+    """The entry of a `code` call when it is a team HOTP entry (its counter advances in
+    PostgreSQL: the control socket does that step in a worker thread), else None."""
+    if request.get("method") != "code":
+        return None
+    args = checked_args("code", METHODS["code"], request.get("args", {}))
+    entry = find_entry(vault, args["ref"], exact=True)
+    if not is_team_hotp(vault, entry):
+        return None
+    check_code_time("hotp", args.get("at"))  # refused: it would advance the counter
+    return entry
+
+
+def is_team_hotp(vault, entry) -> bool:
+    if getattr(vault, "team", None) is None or vault.team() is None:
+        return False
+    from companion.team.view import TeamEntry
+
+    return isinstance(entry, TeamEntry) and entry.otp is not None and entry.otp.type == "hotp"
+
+
 def run(vault, request: dict) -> dict:
     """Run one `vault` op on the (unlocked) vault; UserError for anything not allowed."""
     method = request.get("method")

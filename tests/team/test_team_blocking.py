@@ -173,22 +173,38 @@ def test_a_team_hotp_code_stuck_on_a_locked_counter_stalls_only_itself(pg, tmp_p
         assert wait_for(lambda: [q for q in waiting_on_lock(observer, login)
                                  if "otpc.hotp_counters" in q])
 
+        def ask_cli() -> None:  # `otpc code` of the same entry, through the control socket
+            from companion.cli.control import ask as control
+
+            hotp["cli"] = control(alice.vault, {"op": "code", "vault": str(alice.vault),
+                                                "entry": "CustA/VPN"}, timeout=60)
+
+        cli_asker = threading.Thread(target=ask_cli, daemon=True)
+        cli_asker.start()
+        assert wait_for(lambda: len([q for q in waiting_on_lock(observer, login)
+                                     if "otpc.hotp_counters" in q]) == 2)
+        assert (companion.control({"op": "status"}) or {}).get("ok")  # the socket answers too
+
         status, body = api.call("/v1/code", {"entry_id": ids["Mail"]})
         assert status == 200 and body["code"] == tc.totp(tc.SECRET_A, body["server_time"])
         status, body = api.call("/v1/status", {})
         assert status == 200 and body["locked"] is False
         # ... while the HOTP request is provably still waiting on the lock
         assert [q for q in waiting_on_lock(observer, login) if "otpc.hotp_counters" in q]
-        assert "reply" not in hotp
+        assert "reply" not in hotp and "cli" not in hotp
 
         holder.execute("ROLLBACK")
         asker.join(30)
+        cli_asker.join(30)
         status, body = hotp["reply"]
         assert status == 200, body
-        assert body["counter"] == 5
-        assert body["code"] == otp.code(OtpParams(type="hotp", secret=tc.SECRET_B, counter=5), 0)
+        assert hotp["cli"]["ok"], hotp["cli"]
+        # two technicians' worth of codes: distinct consecutive counters, each the right code
+        got = {body["counter"]: body["code"], hotp["cli"]["counter"]: hotp["cli"]["code"]}
+        assert got == {n: otp.code(OtpParams(type="hotp", secret=tc.SECRET_B, counter=n), 0)
+                       for n in (5, 6)}
         status, body = api.call("/v1/code", {"entry_id": ids["VPN"]})  # the counter moved on
-        assert status == 200 and body["counter"] == 6
+        assert status == 200 and body["counter"] == 7
         assert tc.SECRET_B not in companion.log()
     finally:
         holder.close()
