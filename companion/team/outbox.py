@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 from companion.errors import UserError
 from companion.team import pgstore
-from companion.team.records import seal_record
-from companion.team.units import split_unit
+from companion.team.records import open_record, seal_record
+from companion.team.units import TeamCryptoError, split_unit
 
 BATCH = 500  # new records pushed in one statement
 
@@ -106,12 +106,31 @@ class Outbox:
                           epoch, version, edit.content, key, me)
         return rec, key, customer, group, epoch
 
+    def _landed_before(self, conn, edit: Edit, me, unit_keys) -> bool:
+        """A new record whose id is taken by this very edit, stored by an earlier push whose
+        answer was lost (the connection died between the commit and its reply): version 1,
+        signed by this member, opening to the same content. Pushed again it is not a conflict."""
+        if edit.base_version is not None:
+            return False
+        rec = pgstore.get_record(conn, self.team_id, edit.record_id)
+        if (rec is None or rec.version != 1 or rec.author != me.fingerprint
+                or rec.kind != edit.kind or rec.unit != edit.unit):
+            return False
+        key = unit_keys.get((rec.unit, rec.epoch))
+        if key is None:
+            return False
+        try:
+            return open_record(rec, self.team_id, key, me.sign_public, 1) == edit.content
+        except TeamCryptoError:
+            return False
+
     def _push_first(self, conn, me, unit_keys) -> None:
         """Push the oldest queued edit alone, with its version check; a lost race makes a
         conflict copy. It leaves the queue only once stored."""
         edit = self.pending[0]
         rec, key, customer, group, epoch = self._seal(edit, me, unit_keys)
-        if not pgstore.push(conn, rec, edit.base_version).ok and edit.kind != "tombstone":
+        if (not pgstore.push(conn, rec, edit.base_version).ok and edit.kind != "tombstone"
+                and not self._landed_before(conn, edit, me, unit_keys)):
             copy_id = uuid.uuid4().hex
             flagged = {**edit.content, "conflict_of": edit.record_id}
             copy = seal_record(self.team_id, copy_id, edit.kind, customer, group,

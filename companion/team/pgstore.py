@@ -224,6 +224,17 @@ def push_new_many(conn, recs: list[TeamRecord]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def get_record(conn, team_id: str, record_id: str) -> TeamRecord | None:
+    """One record as the server holds it now (if this login may see it)."""
+    row = conn.execute(
+        "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
+        " FROM otpc.records WHERE record_id = %s", (record_id,), binary=True).fetchone()
+    if row is None:
+        return None
+    r, k, u, e, v, a, c, s = row
+    return TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
+
+
 def pull(conn, team_id: str, cursor: int) -> tuple[list[TeamRecord], int]:
     """Records changed at or after `cursor` by transactions that have all finished, and the next
     cursor. Only xids below the snapshot's xmin are read: a transaction that began earlier but

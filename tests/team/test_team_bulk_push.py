@@ -137,3 +137,25 @@ def test_postgresql_dying_mid_batch_loses_nothing_and_the_retry_makes_no_copies(
     assert box.pending == [] and box.conflicts == []
     founder = pulled(team, "founder")
     assert all(founder.contents[e.record_id][1] == e.content for e in edits)
+
+
+def test_a_batch_stored_whose_answer_was_lost_is_not_copied_when_pushed_again(pg):
+    """The commit happened but the reply never came (the connection died just then): the edits
+    are still queued and go again at the next sync. Their ids are taken, by themselves: no copies.
+    A different content under such an id (another edit) still becomes a conflict copy."""
+    team = h.make_team(pg, db="bulk_again")
+    edits = new_edits(20)
+    first = Outbox(team.team_id, pending=[Edit(**e.to_json()) for e in edits])
+    with pgstore.connect(team.url("bob"), autocommit=True) as conn:
+        assert first.flush(conn, team.keys["bob"], unit_keys(team)) == 20  # stored, "no reply"
+        again = Outbox(team.team_id, pending=list(edits))
+        changed = Edit(**edits[0].to_json())
+        changed.content = {"secret": "SOMETHING ELSE"}
+        again.add(changed)
+        assert again.flush(conn, team.keys["bob"], unit_keys(team)) == 21
+    assert again.pending == [] and len(again.conflicts) == 1
+    founder = pulled(team, "founder")
+    assert founder.contents[again.conflicts[0]][1] == {"secret": "SOMETHING ELSE",
+                                                       "conflict_of": edits[0].record_id}
+    assert all(founder.contents[e.record_id][1] == e.content for e in edits)
+    assert len(server_ids(team)) == 2 + 20 + 1  # the team's two, the edits once, one copy
