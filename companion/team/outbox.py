@@ -54,9 +54,10 @@ class Outbox:
         """Push what is queued, oldest first, over `conn` (a connection or a conninfo string);
         returns how many landed. New records at the front of the queue go in batches (one
         transaction and one statement each, pgstore.push_new_many); edits of existing records go
-        one at a time with their version check. Unreachable database: one UserError, the queue untouched. A lost
-        race: the edit is pushed as a conflict copy (a tombstone that lost is dropped: the record
-        changed meanwhile, and deleting what someone else just changed is not what was asked)."""
+        one at a time with their version check. An edit leaves `pending` only once committed.
+        Unreachable database: one UserError, the queue untouched. A lost race: the edit is pushed
+        as a conflict copy (a tombstone that lost is dropped: the record changed meanwhile, and
+        deleting what someone else just changed is not what was asked)."""
         if isinstance(conn, str):
             with pgstore.connect(conn) as owned:
                 return self.flush(owned, me, unit_keys)
