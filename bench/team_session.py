@@ -5,7 +5,8 @@ figures exclude it). bench/team_sync.py measures the library alone.
 
 Prints: join + first sync of a new member; a change on A visible on B (A pushes, B is woken by
 LISTEN/NOTIFY and pulls), p50/p95 over 30 changes; revoking a member who held every unit (new epochs,
-10,000 records re-sealed); bytes in PostgreSQL per entry.
+10,000 records re-sealed); bytes in PostgreSQL per entry; pushing an import of 1,000 new entries
+(2,000 queued new records) one at a time as before and in batches now, in the same run.
 
     .venv/bin/python bench/team_session.py [--members 25 --customers 500 --entries 10000]
 """
@@ -126,12 +127,40 @@ def change_latency(a_vault, b_vault, rounds: int) -> list[float]:
     return out
 
 
+def import_push(session, entries: int, batch: int) -> float:
+    """Seconds for the sync that pushes what `otpc import` of `entries` entries with OTP secrets
+    queues into one team customer (an entry and an OTP record each, as transfer.queue_entries),
+    with outbox.BATCH = `batch` (1: one record per transaction, as before issue 8)."""
+    from companion.team import outbox
+    from companion.team.actions import _queue
+
+    unit = next(u for u, _e in session.replica.unit_keys if u.endswith("/"))
+    otp = otp_content(OtpParams(secret=SECRET))
+    with session.store.store.write():
+        for e in range(entries):
+            eid = uuid.uuid4().hex
+            _queue(session, eid, "entry", unit, {
+                "title": f"Imported {batch}-{e:04d}", "username": "tech", "password": "",
+                "urls": [], "notes": "", "tags": []})
+            _queue(session, uuid.uuid4().hex, "otp", unit, {"entry": eid, "otp": otp})
+    saved, outbox.BATCH = outbox.BATCH, batch
+    try:
+        start = time.perf_counter()
+        out = session.sync()
+        took = time.perf_counter() - start
+    finally:
+        outbox.BATCH = saved
+    assert out["pushed"] == 2 * entries and not session.outbox.pending, out
+    return took
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--members", type=int, default=25)
     ap.add_argument("--customers", type=int, default=500)
     ap.add_argument("--entries", type=int, default=10_000)
     ap.add_argument("--changes", type=int, default=30)
+    ap.add_argument("--import-entries", type=int, default=1000)
     args = ap.parse_args()
     import signal
 
@@ -178,6 +207,15 @@ def main() -> None:
             grants = su.execute("SELECT count(*) FROM otpc.grants").fetchone()[0]
         print(f"PostgreSQL: {size / args.entries:.0f} bytes per entry (records with their OTP "
               f"secret records, plus {grants} unit-key grants), {size / 1e6:.1f} MB in all")
+        if args.import_entries:
+            from companion.team.outbox import BATCH
+
+            n = args.import_entries
+            before = import_push(founder, n, 1)
+            after = import_push(founder, n, BATCH)
+            print(f"push of an import of {n} entries ({2 * n} new records) in one sync: "
+                  f"{before:.2f} s one per transaction (before), {after:.2f} s in batches of "
+                  f"{BATCH} (now)")
     finally:
         pg.stop()
 

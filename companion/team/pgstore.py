@@ -207,6 +207,34 @@ def push(conn, rec: TeamRecord, expected_version: int | None) -> PushResult:
     return PushResult(False, row[0] if row else None)
 
 
+def push_new_many(conn, recs: list[TeamRecord]) -> set[str]:
+    """Insert many new records (version 1) in one transaction and one statement; returns the ids
+    that landed. An id already on the server is skipped (ON CONFLICT DO NOTHING), not an error:
+    the caller pushes it alone to handle the clash. Any other error rolls the whole batch back."""
+    if not recs:
+        return set()
+    cols = [list(c) for c in zip(*[(r.record_id, r.version, r.unit, r.epoch, r.kind, r.author,
+                                     r.ciphertext, r.signature) for r in recs], strict=True)]
+    with conn.transaction():
+        rows = conn.execute(
+            "INSERT INTO otpc.records (record_id, version, unit, epoch, kind, author,"
+            " ciphertext, signature) SELECT * FROM unnest(%b::text[], %b::int[], %b::text[],"
+            " %b::int[], %b::text[], %b::text[], %b::bytea[], %b::bytea[])"
+            " ON CONFLICT (record_id) DO NOTHING RETURNING record_id", cols).fetchall()
+    return {r[0] for r in rows}
+
+
+def get_record(conn, team_id: str, record_id: str) -> TeamRecord | None:
+    """One record as the server holds it now (if this login may see it)."""
+    row = conn.execute(
+        "SELECT record_id, kind, unit, epoch, version, author, ciphertext, signature"
+        " FROM otpc.records WHERE record_id = %s", (record_id,), binary=True).fetchone()
+    if row is None:
+        return None
+    r, k, u, e, v, a, c, s = row
+    return TeamRecord(team_id, r, k, u, e, v, a, bytes(c), bytes(s))
+
+
 def pull(conn, team_id: str, cursor: int) -> tuple[list[TeamRecord], int]:
     """Records changed at or after `cursor` by transactions that have all finished, and the next
     cursor. Only xids below the snapshot's xmin are read: a transaction that began earlier but
