@@ -10,7 +10,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from harness.cli_runner import OTPC
+
+pytestmark = pytest.mark.slow  # each test starts a real companion
 
 HEAVY_MODULES = {"re", "json", "socket", "enum", "pathlib", "typing", "hashlib", "companion.errors",
                  "companion.vault"}

@@ -9,8 +9,11 @@ import json
 import subprocess
 import sys
 
+import pytest
 from cli_harness import OTPC
 from test_with_companion import NO_PASSWORD
+
+pytestmark = pytest.mark.slow  # each test starts a real companion
 
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 # What the companion holds so that the CLI does not load it (the vault and its keys, the crypto and

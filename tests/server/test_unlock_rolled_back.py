@@ -14,6 +14,8 @@ from companion_harness import PASSWORD, _companion
 
 from companion.vault import Vault
 
+pytestmark = pytest.mark.slow  # each test starts a real companion
+
 
 @pytest.fixture
 def rolled_back(tmp_path, monkeypatch):
