@@ -101,7 +101,7 @@ extension: $(WEB_EXT)
 	$(WEB_EXT) build --source-dir extension --artifacts-dir $(DIST) --no-config-discovery \
 	  --ignore-files package.json --filename otp-companion-firefox.zip --overwrite-dest
 
-# The inner loop, about 35 s on two idle cores (pytest-xdist, -n 2): unit and fast tests. No browser (tests/e2e, Firefox), no PostgreSQL
+# The inner loop, 27-29 s on two idle cores (pytest-xdist, -n 2): unit and fast tests. No browser (tests/e2e, Firefox), no PostgreSQL
 # (tests/team), nothing marked slow (`@pytest.mark.slow`: subprocess-heavy, KDF-bound or crash tests).
 # It installs the test venv only when there is none yet.
 $(BIN)/pytest:
