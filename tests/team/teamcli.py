@@ -13,6 +13,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,3 +167,14 @@ def totp(secret: str, at: float) -> str:
     from companion.otp import OtpParams
 
     return otp.code(OtpParams(secret=secret), at)
+
+
+def wait_for(predicate, seconds: float = 30.0):
+    """Poll until predicate() is truthy and return its value; AssertionError after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")

@@ -21,14 +21,7 @@ from companion_harness import RunningCompanion, free_port  # noqa: E402
 AT = 1_700_000_000.0
 
 
-def wait_for(predicate, seconds=30.0):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
+wait_for = tc.wait_for
 
 
 def waiting_on_lock(su, login: str) -> list[str]:

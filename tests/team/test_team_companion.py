@@ -5,7 +5,6 @@ push after a restart, and never shows a wrong code after a superuser tampers wit
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -36,13 +35,7 @@ def start_companions(team, tmp_path):
 
 
 def wait_for(predicate, seconds=20.0):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
+    return tc.wait_for(predicate, seconds)
 
 
 def restart(pg):

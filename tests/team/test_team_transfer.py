@@ -101,16 +101,8 @@ def test_export_reveals_only_what_the_role_may_and_audits_each_secret(team, mode
     assert reveals(founder, "alice") == []
 
 
-def wait_for(predicate, seconds: float = 20.0) -> bool:
-    import time
-
-    deadline = time.time() + seconds
-    while True:
-        if predicate():
-            return True
-        if time.time() > deadline:
-            return False
-        time.sleep(0.5)
+def wait_for(predicate, seconds: float = 20.0):
+    return tc.wait_for(predicate, seconds)
 
 
 def pushed(tech) -> None:
