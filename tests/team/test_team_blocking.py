@@ -15,6 +15,8 @@ from pathlib import Path
 
 import teamcli as tc
 
+from companion.team.schema import WAKE_CHANNEL
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from companion_harness import RunningCompanion, free_port  # noqa: E402
 
@@ -230,8 +232,10 @@ def test_a_team_customer_and_a_move_wait_for_a_stuck_round_off_the_loop(pg, tmp_
 
         holder.execute("BEGIN")
         holder.execute("LOCK TABLE otpc.records IN ACCESS EXCLUSIVE MODE")
+        # a round now (the wake-up a change would send), not only at the next 5 s tick
+        observer.execute(f"NOTIFY {WAKE_CHANNEL}")
         assert wait_for(lambda: [q for q in waiting_on_lock(observer, login)
-                                 if "otpc.records" in q])  # the round (every 5 s) is stuck
+                                 if "otpc.records" in q])  # the round is stuck
 
         def ask(name: str, path: str, obj: dict) -> None:
             replies[name] = api.call(path, obj)
